@@ -1,0 +1,101 @@
+"""Database engines and the unit of work every use case runs in.
+
+PostgreSQL in production, SQLite as the embedded default. Only the unit of work commits;
+events recorded during a use case land in the outbox table in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from forum_shared.contracts.envelope import EventEnvelope
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers proceed while the one writer commits; FKs are off by default.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+class UnitOfWork:
+    """One transaction per use case: `async with uow: ...; await uow.commit()`.
+
+    Leaving the block without commit rolls back. `record()` queues an event for the outbox;
+    `commit()` writes the queued events in the same transaction as the business rows, then
+    wakes the relay.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        write_outbox: Callable[[AsyncSession, list[EventEnvelope]], Any],
+        on_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._write_outbox = write_outbox
+        self._on_committed = on_committed
+        self._events: list[EventEnvelope] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await asyncio.shield(session.rollback()) if session.in_transaction() else None
+        finally:
+            await asyncio.shield(session.close())
+
+    def record(self, envelope: EventEnvelope) -> None:
+        self._events.append(envelope)
+
+    async def commit(self) -> None:
+        if self._events:
+            await self._write_outbox(self.session, self._events)
+        await self.session.commit()
+        published, self._events = self._events, []
+        if published and self._on_committed is not None:
+            self._on_committed()

@@ -1,0 +1,154 @@
+"""What every service process runs besides its own routes: database, bus, relay, consumers.
+
+`ServiceRuntime` is the composition root's toolkit: a service's `create_app(settings)` gives it
+its tables and handlers and gets units of work back; start/stop order is fixed here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from forum_shared.db import UnitOfWork, create_engine
+from forum_shared.messaging.consumer import EventConsumer, Handler
+from forum_shared.messaging.inbox import define_inbox_table
+from forum_shared.messaging.outbox import (
+    OutboxRelay,
+    define_outbox_table,
+    outbox_backlog,
+    outbox_writer,
+)
+from forum_shared.messaging.rabbit import RabbitBus
+from forum_shared.messaging.topology import ConsumerQueue
+from forum_shared.settings import ForumSettings
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, settings: ForumSettings, metadata: MetaData) -> None:
+        self.name = name
+        self.settings = settings
+        self.metadata = metadata
+        self.outbox_table = metadata.tables.get("outbox") or define_outbox_table(metadata)
+        self.inbox_table = metadata.tables.get("inbox") or define_inbox_table(metadata)
+        self.database_url = settings.database_url_for(name)
+        self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
+        self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.consumers: list[EventConsumer] = []
+        self.bus: RabbitBus | None = None
+        self.relay = OutboxRelay(
+            self.session_factory,
+            self.outbox_table,
+            self._publish,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+        )
+        self._background: list[tuple[str, BackgroundTask]] = [("outbox-relay", self.relay.run)]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.session_factory,
+            write_outbox=outbox_writer(self.outbox_table),
+            on_committed=self.relay.wake,
+        )
+
+    def consume(self, queue: ConsumerQueue, handlers: Mapping[str, Handler]) -> None:
+        self.consumers.append(
+            EventConsumer(
+                queue=queue,
+                handlers=handlers,
+                uow_factory=self.uow,
+                inbox_table=self.inbox_table,
+                retry_delays_ms=tuple(self.settings.retry_delays_ms),
+            )
+        )
+
+    def run_in_background(self, name: str, task: BackgroundTask) -> None:
+        self._background.append((name, task))
+
+    async def start(self) -> None:
+        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        async with self.engine.begin() as connection:
+            await connection.run_sync(self.metadata.create_all)
+        if not self.settings.amqp_url:
+            raise RuntimeError(
+                "FORUM_AMQP_URL is not set: a service on its own needs RabbitMQ "
+                "(the single-process embedded mode is `forum dev`)"
+            )
+        self.bus = RabbitBus(self.settings, service=self.name, consumers=self.consumers)
+        await self.bus.start()
+        for task_name, task in self._background:
+            self._tasks.append(
+                asyncio.create_task(self._supervise(task_name, task), name=task_name)
+            )
+        log.info("%s started (database %s)", self.name, self.engine.url.render_as_string())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.bus is not None:
+            await self.bus.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        """What `/health/ready` reports; `ok` is false when any part cannot do its job."""
+        report: dict[str, Any] = {"service": self.name}
+        try:
+            async with self.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+                backlog, oldest = await outbox_backlog(session, self.outbox_table)
+            report["database"] = "ok"
+            report["outbox"] = {
+                "backlog": backlog,
+                "oldest": oldest.isoformat() if oldest else None,
+            }
+        except Exception as error:
+            report["database"] = f"error: {type(error).__name__}"
+        try:
+            assert self.bus is not None
+            stats = await self.bus.queue_stats()
+            report["queues"] = {
+                name: {"ready": ready, "consumers": consumers}
+                for name, (ready, consumers) in stats.items()
+            }
+            report["broker"] = "ok"
+        except Exception as error:
+            report["broker"] = f"error: {type(error).__name__}"
+        report["ok"] = (
+            report.get("database") == "ok"
+            and report.get("broker") == "ok"
+            and all(q["consumers"] > 0 for q in report.get("queues", {}).values())
+            and all(not t.done() for t in self._tasks)
+        )
+        return report
+
+    async def _publish(self, message: Any) -> None:
+        if self.bus is None:
+            raise RuntimeError("bus not started")
+        await self.bus.publish(message)
+
+    async def _supervise(self, name: str, task: BackgroundTask) -> None:
+        # A background loop that dies is restarted rather than silently stopping the service.
+        while True:
+            try:
+                await task()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background task %s crashed; restarting in 1 s", name)
+                await asyncio.sleep(1)
