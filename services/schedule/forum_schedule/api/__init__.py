@@ -1,0 +1,14 @@
+"""HTTP routes of the schedule service; handlers stay thin and call one use case each."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from forum_shared.http import admin_guard
+from forum_shared.service import ServiceRuntime
+
+from forum_schedule.api.forums import forums_router
+
+
+def routers(runtime: ServiceRuntime) -> list[APIRouter]:
+    admin = admin_guard(runtime.settings.admin_token)
+    return [forums_router(runtime, admin)]

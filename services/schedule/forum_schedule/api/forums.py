@@ -1,0 +1,32 @@
+"""Forum editions: the organiser puts them, anyone reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from forum_shared.service import ServiceRuntime
+
+from forum_schedule import use_cases
+from forum_schedule.api.common import CorrelationId, ForumCode
+from forum_schedule.schemas import ForumIn, forum_out
+
+
+def forums_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
+    router = APIRouter(prefix="/v1/forums", tags=["forums"])
+
+    @router.put("/{code}", dependencies=[admin])
+    async def put_forum(
+        code: ForumCode, body: ForumIn, response: Response, correlation_id: CorrelationId
+    ) -> dict[str, Any]:
+        forum, created = await use_cases.save_forum(
+            code, body.to_domain(), uow_factory=runtime.uow, correlation_id=correlation_id
+        )
+        response.status_code = 201 if created else 200
+        return forum_out(forum)
+
+    @router.get("/{code}")
+    async def get_forum(code: ForumCode) -> dict[str, Any]:
+        return forum_out(await use_cases.get_forum(code, uow_factory=runtime.uow))
+
+    return router

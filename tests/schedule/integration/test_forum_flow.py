@@ -1,0 +1,48 @@
+"""PUT a forum on real PostgreSQL + RabbitMQ and see `schedule.forum.updated` on the bus."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.schedule.conftest import BusTap
+from tests.schedule.forum_data import ADMIN, CODE, forum_body
+
+pytestmark = pytest.mark.integration
+
+
+async def test_put_forum_publishes_forum_updated(
+    schedule_client: httpx.AsyncClient, bus_tap: BusTap
+) -> None:
+    created = await schedule_client.put(f"/v1/forums/{CODE}", json=forum_body(), headers=ADMIN)
+    assert created.status_code == 201, created.text
+    assert created.json()["version"] == 1
+
+    updated = await schedule_client.put(
+        f"/v1/forums/{CODE}", json=forum_body(capacity=2000), headers=ADMIN
+    )
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["version"], updated.json()["capacity"]) == (2, 2000)
+
+    first, second = await bus_tap.wait_for(2)
+    assert first["type"] == "schedule.forum.updated"
+    assert (first["version"], first["producer"], first["forum"]) == (1, "schedule", CODE)
+    assert first["data"]["title"] == {"ru": "ПромЭнергоVolga2022", "en": "PromEnergoVolga2022"}
+    assert first["data"]["timezone"] == "Europe/Volgograd"
+    assert (first["data"]["starts_on"], first["data"]["ends_on"]) == ("2022-11-23", "2022-11-25")
+    assert first["data"]["version"] == 1
+    assert (second["data"]["version"], second["data"]["capacity"]) == (2, 2000)
+    assert first["correlation_id"] is not None
+    assert bus_tap.messages[0].message_id == first["event_id"]
+
+
+async def test_get_forum_reads_back_and_404s_unknown(schedule_client: httpx.AsyncClient) -> None:
+    await schedule_client.put(f"/v1/forums/{CODE}", json=forum_body(), headers=ADMIN)
+    found = await schedule_client.get(f"/v1/forums/{CODE}")
+    assert found.status_code == 200
+    assert found.json()["venue"]["ru"] == "Волгоград Арена"
+    assert found.json()["registration_opens_at"] == "2022-10-01T06:00:00Z"
+
+    missing = await schedule_client.get("/v1/forums/no-such-forum")
+    assert missing.status_code == 404
+    assert "no-such-forum" in missing.json()["message"]
