@@ -20,13 +20,17 @@ correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"(?<![\w-])\+?\d[\d ()-]{8,}\d(\d{2})(?![\w-])")
+# An international number (+…) or a Russian trunk number (8 …); bare digit runs such as
+# dates and ids are left alone.
+_PHONE = re.compile(
+    r"(?<![\w-])(?:\+\d[\d ()-]{8,}\d|8[ (-]*\d{3}[ )-]*\d{3}[ -]*\d{2}[ -]*\d{2})(?![\w-])"
+)
 
 
 def mask_personal_data(text: str) -> str:
     """`ivan@example.ru` → `i***@example.ru`; `+7 999 123-45-67` → `***67`."""
     text = _EMAIL.sub(r"\1***@\2", text)
-    return _PHONE.sub(r"***\1", text)
+    return _PHONE.sub(lambda match: "***" + match.group()[-2:], text)
 
 
 class JsonFormatter(logging.Formatter):

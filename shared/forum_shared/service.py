@@ -38,8 +38,8 @@ class ServiceRuntime:
         self.name = name
         self.settings = settings
         self.metadata = metadata
-        self.outbox_table = metadata.tables.get("outbox") or define_outbox_table(metadata)
-        self.inbox_table = metadata.tables.get("inbox") or define_inbox_table(metadata)
+        self.outbox_table = define_outbox_table(metadata)
+        self.inbox_table = define_inbox_table(metadata)
         self.database_url = settings.database_url_for(name)
         self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)

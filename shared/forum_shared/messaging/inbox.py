@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def define_inbox_table(metadata: MetaData) -> Table:
+    if "inbox" in metadata.tables:
+        return metadata.tables["inbox"]
     return Table(
         "inbox",
         metadata,

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -42,6 +43,8 @@ MAX_BACKOFF = timedelta(minutes=5)
 
 
 def define_outbox_table(metadata: MetaData) -> Table:
+    if "outbox" in metadata.tables:
+        return metadata.tables["outbox"]
     return Table(
         "outbox",
         metadata,
@@ -168,21 +171,25 @@ class OutboxRelay:
             return len(published_ids)
 
     async def _record_failures(
-        self, session: AsyncSession, rows: Sequence[object], outcomes: list[object], now: datetime
+        self,
+        session: AsyncSession,
+        rows: Sequence[Any],
+        outcomes: Sequence[BaseException | None],
+        now: datetime,
     ) -> None:
         for row, outcome in zip(rows, outcomes, strict=True):
             if not isinstance(outcome, BaseException):
                 continue
-            attempts = row.attempts + 1  # type: ignore[attr-defined]
+            attempts = row.attempts + 1
             log.warning(
                 "publishing %s failed (attempt %d): %r",
-                row.routing_key,  # type: ignore[attr-defined]
+                row.routing_key,
                 attempts,
                 outcome,
             )
             await session.execute(
                 update(self._table)
-                .where(self._table.c.id == row.id)  # type: ignore[attr-defined]
+                .where(self._table.c.id == row.id)
                 .values(
                     attempts=attempts,
                     last_error=repr(outcome)[:2000],

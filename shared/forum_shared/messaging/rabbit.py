@@ -42,24 +42,28 @@ FAILED_AT_HEADER = "x-forum-failed-at"
 SOURCE_QUEUE_HEADER = "x-forum-source-queue"
 
 
-def create_broker(settings: ForumSettings, *, service: str) -> RabbitBroker:
-    """The only place a `RabbitBroker` is made (a test forbids others)."""
-    if not settings.amqp_url:
-        raise ValueError("FORUM_AMQP_URL is not set")
-    return RabbitBroker(
-        settings.amqp_url,
-        default_channel=Channel(
+def broker_options(settings: ForumSettings, *, service: str) -> dict[str, Any]:
+    """The deliberate choices every broker is made with (inspected by a unit test)."""
+    return {
+        "default_channel": Channel(
             prefetch_count=settings.prefetch_count,
             publisher_confirms=True,
             on_return_raises=True,
         ),
-        graceful_timeout=settings.graceful_timeout_s,
-        ack_policy=AckPolicy.MANUAL,
-        app_id=f"forum-{service}",
-        client_properties={"connection_name": f"forum-{service}"},
-        reconnect_interval=2.0,
-        log_level=logging.DEBUG,
-    )
+        "graceful_timeout": settings.graceful_timeout_s,
+        "ack_policy": AckPolicy.MANUAL,
+        "app_id": f"forum-{service}",
+        "client_properties": {"connection_name": f"forum-{service}"},
+        "reconnect_interval": 2.0,
+        "log_level": logging.DEBUG,
+    }
+
+
+def create_broker(settings: ForumSettings, *, service: str) -> RabbitBroker:
+    """The only place a `RabbitBroker` is made (a test forbids others)."""
+    if not settings.amqp_url:
+        raise ValueError("FORUM_AMQP_URL is not set")
+    return RabbitBroker(settings.amqp_url, **broker_options(settings, service=service))
 
 
 async def declare_topology(

@@ -16,7 +16,7 @@ consumer has ever run still lands in that consumer's queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 
@@ -98,7 +98,7 @@ def work_queue(queue: ConsumerQueue, *, delivery_limit: int) -> RabbitQueue:
     return RabbitQueue(
         queue.name,
         queue_type=QueueType.QUORUM,
-        arguments=work_queue_arguments(queue, delivery_limit=delivery_limit),  # type: ignore[arg-type]
+        arguments=cast(Any, work_queue_arguments(queue, delivery_limit=delivery_limit)),
         routing_key=queue.binding_keys[0],
     )
 
