@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from forum_shared.db import UnitOfWork, create_engine
 from forum_shared.messaging.consumer import EventConsumer, Handler
 from forum_shared.messaging.inbox import define_inbox_table
+from forum_shared.messaging.memory import InProcessBus
 from forum_shared.messaging.outbox import (
     OutboxRelay,
     define_outbox_table,
@@ -44,7 +45,8 @@ class ServiceRuntime:
         self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
         self.consumers: list[EventConsumer] = []
-        self.bus: RabbitBus | None = None
+        self.bus: RabbitBus | InProcessBus | None = None
+        self._embedded_bus: InProcessBus | None = None
         self.relay = OutboxRelay(
             self.session_factory,
             self.outbox_table,
@@ -73,6 +75,10 @@ class ServiceRuntime:
             )
         )
 
+    def attach_embedded_bus(self, bus: InProcessBus) -> None:
+        """Run on the in-process bus that the other services of this process share."""
+        self._embedded_bus = bus
+
     def run_in_background(self, name: str, task: BackgroundTask) -> None:
         self._background.append((name, task))
 
@@ -80,12 +86,16 @@ class ServiceRuntime:
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         async with self.engine.begin() as connection:
             await connection.run_sync(self.metadata.create_all)
-        if not self.settings.amqp_url:
+        if self._embedded_bus is not None:
+            self._embedded_bus.add_consumers(self.consumers)
+            self.bus = self._embedded_bus
+        elif self.settings.amqp_url:
+            self.bus = RabbitBus(self.settings, service=self.name, consumers=self.consumers)
+        else:
             raise RuntimeError(
                 "FORUM_AMQP_URL is not set: a service on its own needs RabbitMQ "
                 "(the single-process embedded mode is `forum dev`)"
             )
-        self.bus = RabbitBus(self.settings, service=self.name, consumers=self.consumers)
         await self.bus.start()
         for task_name, task in self._background:
             self._tasks.append(
