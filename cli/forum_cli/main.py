@@ -36,23 +36,45 @@ def run_service(name: str, port: int | None) -> int:
 
 
 def run_dev(port: int) -> int:
+    import os
+
+    import uvicorn
+
+    from forum_cli.dev import create_dev_app
+    from forum_cli.mailbox import DevMailbox
+
     settings = ForumSettings()
-    missing = [
-        "the in-process bus (without FORUM_AMQP_URL) and the one-process runner arrive with "
-        "the 'Run it anywhere' issue",
-    ]
-    print("forum dev: the embedded single-process platform is not built yet:", file=sys.stderr)
-    for item in missing:
-        print(f"  - {item}", file=sys.stderr)
-    print(
-        "Meanwhile run each service against RabbitMQ and PostgreSQL or SQLite:\n"
-        "  FORUM_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ forum run schedule\n"
-        "  FORUM_AMQP_URL=... forum run registration\n"
-        "  FORUM_AMQP_URL=... FORUM_SMTP_URL=smtp://127.0.0.1:1025 forum run notifications",
-        file=sys.stderr,
+    configure_logging(json_output=False, level=settings.log_level)
+    settings = settings.model_copy(
+        update={"public_url": os.environ.get("FORUM_PUBLIC_URL", f"http://127.0.0.1:{port}")}
     )
-    del settings, port
-    return 2
+    mailbox = None
+    if "FORUM_SMTP_URL" not in os.environ:
+        mailbox = DevMailbox(settings.var_dir / "mail")
+        mailbox.start()
+    app = create_dev_app(settings, mailbox=mailbox)
+    base = f"http://127.0.0.1:{port}"
+    bus = (
+        f"RabbitMQ {settings.amqp_url}"
+        if settings.amqp_url
+        else "in-process (not durable; set FORUM_AMQP_URL to use RabbitMQ)"
+    )
+    print(
+        "\nФорум запущен в режиме разработки / forum platform, dev mode\n"
+        f"  API docs:   {base}/docs\n"
+        f"  Mailbox:    {base}/dev/mail\n"
+        f"  Programme:  {base}/v1/forums/promenergovolga-2022/programme\n"
+        f"  Health:     {base}/health/ready\n"
+        f"  Data:       {settings.var_dir.resolve()} (SQLite)\n"
+        f"  Bus:        {bus}\n",
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=settings.http_host, port=port, log_config=None)
+    finally:
+        if mailbox is not None:
+            mailbox.stop()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -60,7 +60,7 @@ def field_errors(errors: Sequence[Any], locale: str) -> list[dict[str, str]]:
     return readable
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     locale = request_locale(request)
     return JSONResponse(
@@ -101,7 +101,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)

@@ -74,4 +74,5 @@ def configure_logging(*, json_output: bool, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    for chatty in ("aiosqlite", "mail.log", "aiormq", "aio_pika"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -130,7 +130,8 @@ class ServiceRuntime:
             report["database"] = f"error: {type(error).__name__}"
         try:
             assert self.bus is not None
-            stats = await self.bus.queue_stats()
+            own = {consumer.queue.name for consumer in self.consumers}
+            stats = {n: v for n, v in (await self.bus.queue_stats()).items() if n in own}
             report["queues"] = {
                 name: {"ready": ready, "consumers": consumers}
                 for name, (ready, consumers) in stats.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,13 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+
+def _free_port() -> int:
+    # aiosmtpd's readiness check connects to the configured port, so port 0 cannot be used.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -48,7 +56,7 @@ class RecordingHandler:
 class SmtpSink:
     def __init__(self) -> None:
         self.handler = RecordingHandler()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=0)
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=_free_port())
 
     def start(self) -> SmtpSink:
         self._controller.start()
