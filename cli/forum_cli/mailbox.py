@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
