@@ -1,0 +1,33 @@
+"""Composition root of the registration service: tables, consumers, routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from forum_shared.http import create_service_app
+from forum_shared.messaging.topology import REGISTRATION_SCHEDULE
+from forum_shared.service import ServiceRuntime
+from forum_shared.settings import ForumSettings
+
+from forum_registration.api import Context, public_router
+from forum_registration.errors import install_error_handlers
+from forum_registration.handlers import HANDLERS
+from forum_registration.models import Base
+
+DESCRIPTION = """Registration for a forum's attendees: frontends post registrations here,
+attendees manage theirs with a secret link, organisers approve, count and check people in.
+Errors are JSON `{"error", "message"}` (plus `fields` for 422) in Russian, or in English with
+`Accept-Language: en`."""
+
+
+def create_app(settings: ForumSettings) -> FastAPI:
+    runtime = ServiceRuntime("registration", settings, Base.metadata)
+    runtime.consume(REGISTRATION_SCHEDULE, HANDLERS)
+    ctx = Context(runtime)
+    app = create_service_app(
+        runtime,
+        title="Forum registration",
+        description=DESCRIPTION,
+        routers=[public_router(ctx)],
+    )
+    install_error_handlers(app)
+    return app

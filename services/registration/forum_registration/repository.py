@@ -1,0 +1,189 @@
+"""All SQL of the registration service. Repositories never commit; the unit of work does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_registration.domain import ForumTerms
+from forum_registration.models import (
+    AgendaRow,
+    ConsentRow,
+    ForumRow,
+    RegistrationRow,
+    SessionRow,
+)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def forum_terms(row: ForumRow) -> ForumTerms:
+    return ForumTerms(
+        code=row.code,
+        timezone=row.timezone,
+        ends_on=row.ends_on,
+        capacity=row.capacity,
+        opens_at=aware(row.registration_opens_at),
+        closes_at=aware(row.registration_closes_at),
+    )
+
+
+class Forums:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, code: str) -> ForumRow | None:
+        return await self.session.get(ForumRow, code)
+
+    async def lock(self, code: str) -> ForumRow | None:
+        """The forum row, locked until commit: registrations of one forum take turns here.
+
+        PostgreSQL: `SELECT … FOR UPDATE`. SQLite has no row locks, so we take its database
+        write lock with a no-op update first (it must be the transaction's first statement).
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(
+                update(ForumRow).where(ForumRow.code == code).values(version=ForumRow.version)
+            )
+        found = await self.session.execute(
+            select(ForumRow)
+            .where(ForumRow.code == code)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return found.scalar_one_or_none()
+
+    def add(self, row: ForumRow) -> None:
+        self.session.add(row)
+
+
+class Sessions:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, session_id: uuid.UUID) -> SessionRow | None:
+        return await self.session.get(SessionRow, session_id)
+
+    async def lock_many(self, session_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SessionRow]:
+        """Sessions locked in id order (a fixed order, so two sign-ups never deadlock)."""
+        if not session_ids:
+            return {}
+        found = await self.session.execute(
+            select(SessionRow)
+            .where(SessionRow.session_id.in_(sorted(session_ids)))
+            .order_by(SessionRow.session_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {row.session_id: row for row in found.scalars()}
+
+    def add(self, row: SessionRow) -> None:
+        self.session.add(row)
+
+
+class Registrations:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, registration_id: uuid.UUID) -> RegistrationRow | None:
+        return await self.session.get(RegistrationRow, registration_id)
+
+    async def lock(self, registration_id: uuid.UUID) -> RegistrationRow | None:
+        found = await self.session.execute(
+            select(RegistrationRow)
+            .where(RegistrationRow.id == registration_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return found.scalar_one_or_none()
+
+    async def email_taken(self, forum_code: str, email_key: str) -> bool:
+        found = await self.session.execute(
+            select(RegistrationRow.id).where(
+                RegistrationRow.forum_code == forum_code, RegistrationRow.email_key == email_key
+            )
+        )
+        return found.first() is not None
+
+    async def find_by_email(self, forum_code: str, email_key: str) -> RegistrationRow | None:
+        found = await self.session.execute(
+            select(RegistrationRow).where(
+                RegistrationRow.forum_code == forum_code, RegistrationRow.email_key == email_key
+            )
+        )
+        return found.scalar_one_or_none()
+
+    async def count_with_status(self, forum_code: str, status: str) -> int:
+        found = await self.session.execute(
+            select(func.count()).where(
+                RegistrationRow.forum_code == forum_code, RegistrationRow.status == status
+            )
+        )
+        return int(found.scalar_one())
+
+    async def first_waitlisted(self, forum_code: str) -> RegistrationRow | None:
+        found = await self.session.execute(
+            select(RegistrationRow)
+            .where(RegistrationRow.forum_code == forum_code, RegistrationRow.status == "waitlisted")
+            .order_by(RegistrationRow.created_at, RegistrationRow.id)
+            .limit(1)
+            .with_for_update()
+        )
+        return found.scalar_one_or_none()
+
+    async def add(self, row: RegistrationRow) -> None:
+        # Flushed at once: consent and agenda rows refer to it and carry no ORM relationship.
+        self.session.add(row)
+        await self.session.flush()
+
+    def add_consent(self, row: ConsentRow) -> None:
+        self.session.add(row)
+
+    async def consents(self, registration_id: uuid.UUID) -> list[ConsentRow]:
+        found = await self.session.execute(
+            select(ConsentRow).where(ConsentRow.registration_id == registration_id)
+        )
+        return list(found.scalars())
+
+
+class Agendas:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, registration_id: uuid.UUID) -> list[AgendaRow]:
+        found = await self.session.execute(
+            select(AgendaRow)
+            .where(AgendaRow.registration_id == registration_id)
+            .order_by(AgendaRow.created_at, AgendaRow.session_id)
+        )
+        return list(found.scalars())
+
+    async def seats_taken(self, session_id: uuid.UUID) -> int:
+        found = await self.session.execute(
+            select(func.count()).where(
+                AgendaRow.session_id == session_id, AgendaRow.status == "confirmed"
+            )
+        )
+        return int(found.scalar_one())
+
+    async def first_waitlisted(self, session_id: uuid.UUID) -> AgendaRow | None:
+        found = await self.session.execute(
+            select(AgendaRow)
+            .where(AgendaRow.session_id == session_id, AgendaRow.status == "waitlisted")
+            .order_by(AgendaRow.created_at, AgendaRow.registration_id)
+            .limit(1)
+        )
+        return found.scalar_one_or_none()
+
+    def add(self, row: AgendaRow) -> None:
+        self.session.add(row)
+
+    async def delete(self, row: AgendaRow) -> None:
+        await self.session.delete(row)

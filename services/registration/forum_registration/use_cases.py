@@ -1,0 +1,157 @@
+"""Registering an attendee, and keeping the forum and session replicas.
+
+Each command is one unit of work: load and lock, apply the domain rules, record events, commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from forum_shared.contracts.envelope import EventEnvelope
+from forum_shared.contracts.schedule import ForumUpdated, SessionChanged
+from forum_shared.db import UnitOfWork
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum_registration import events
+from forum_registration.agenda import sign_up
+from forum_registration.domain import (
+    CONSENT_TEXT_VERSIONS,
+    RegistrationError,
+    RegistrationForm,
+    clean_form,
+    email_key,
+    initial_status,
+)
+from forum_registration.models import ConsentRow, ForumRow, RegistrationRow, SessionRow
+from forum_registration.repository import Forums, Registrations, Sessions, forum_terms
+
+
+@dataclass(frozen=True)
+class Registered:
+    id: uuid.UUID
+    forum: str
+    status: str
+    category: str
+    locale: str
+    link_generation: int
+    created_at: datetime
+
+
+async def register_attendee(
+    form: RegistrationForm,
+    *,
+    forum_code: str,
+    uow: UnitOfWork,
+    now: datetime,
+    client_address: str | None,
+    correlation_id: uuid.UUID | None = None,
+) -> Registered:
+    """A new registration, its consents, its agenda and its event, in one transaction."""
+    form = clean_form(form)
+    async with uow:
+        forum = await Forums(uow.session).lock(forum_code)
+        if forum is None:
+            raise RegistrationError("forum_not_found")
+        terms = forum_terms(forum)
+        terms.check_window(now)
+        registrations = Registrations(uow.session)
+        key = email_key(form.email)
+        if await registrations.email_taken(forum_code, key):
+            raise RegistrationError("duplicate_email", forum=forum_code)
+        confirmed = await registrations.count_with_status(forum_code, "confirmed")
+        row = RegistrationRow(
+            id=uuid.uuid4(),
+            forum_code=forum_code,
+            full_name=form.full_name,
+            email=form.email,
+            email_key=key,
+            phone=form.phone,
+            organization=form.organization,
+            position=form.position,
+            region=form.region,
+            category=form.category.value,
+            locale=form.locale,
+            status=initial_status(form.category, room=terms.has_room(confirmed)).value,
+            version=1,
+            link_generation=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await registrations.add(row)
+        _add_consents(registrations, row.id, form.consents, now, client_address)
+        agenda = await sign_up(uow.session, row, form.session_ids, now=now)
+        uow.record(
+            events.envelope(
+                events.registered(row, agenda), forum=forum_code, correlation_id=correlation_id
+            )
+        )
+        try:
+            await uow.commit()
+        except IntegrityError as error:
+            # The forum lock makes this unreachable in practice; the unique index is the backstop.
+            raise RegistrationError("duplicate_email", forum=forum_code) from error
+    return Registered(
+        row.id, forum_code, row.status, row.category, row.locale, row.link_generation, now
+    )
+
+
+def _add_consents(
+    registrations: Registrations,
+    registration_id: uuid.UUID,
+    consents: dict[str, bool],
+    now: datetime,
+    client_address: str | None,
+) -> None:
+    for purpose, given in sorted(consents.items()):
+        if given:
+            registrations.add_consent(
+                ConsentRow(
+                    id=uuid.uuid4(),
+                    registration_id=registration_id,
+                    purpose=purpose,
+                    text_version=CONSENT_TEXT_VERSIONS[purpose],
+                    given_at=now,
+                    client_address=client_address,
+                )
+            )
+
+
+async def apply_forum_update(session: AsyncSession, data: ForumUpdated) -> bool:
+    """Keep the forum replica; an event not newer than what we hold changes nothing."""
+    forums = Forums(session)
+    row = await forums.get(data.code)
+    if row is not None and row.version >= data.version:
+        return False
+    if row is None:
+        row = ForumRow(code=data.code)
+        forums.add(row)
+    row.title = data.title.model_dump()
+    row.timezone = data.timezone
+    row.starts_on = data.starts_on
+    row.ends_on = data.ends_on
+    row.capacity = data.capacity
+    row.registration_opens_at = data.registration_opens_at
+    row.registration_closes_at = data.registration_closes_at
+    row.version = data.version
+    return True
+
+
+async def apply_session_change(
+    uow: UnitOfWork, envelope: EventEnvelope, data: SessionChanged
+) -> bool:
+    """Keep the session replica (capacity and status); older versions change nothing."""
+    sessions = Sessions(uow.session)
+    snapshot = data.session
+    row = await sessions.get(snapshot.session_id)
+    if row is not None and row.version >= snapshot.version:
+        return False
+    if row is None:
+        row = SessionRow(session_id=snapshot.session_id, forum_code=envelope.forum)
+        sessions.add(row)
+    row.capacity = snapshot.capacity
+    row.status = snapshot.status.value
+    row.version = snapshot.version
+    return True

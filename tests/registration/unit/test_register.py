@@ -1,0 +1,119 @@
+"""The registration use case on SQLite: replica, statuses, refusals, outbox, consents."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from forum_registration.domain import InvalidFormError, RegistrationError, RegistrationForm
+from forum_registration.models import ConsentRow, ForumRow, RegistrationRow
+from forum_registration.schemas import RegistrationRequest
+from forum_registration.use_cases import register_attendee
+from forum_shared.service import ServiceRuntime
+from sqlalchemy import select
+
+from tests.registration.helpers import FORUM, deliver, forum_updated, registration_body
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def form(**overrides: object) -> RegistrationForm:
+    return RegistrationRequest.model_validate(registration_body(**overrides)).to_form()
+
+
+async def register(runtime: ServiceRuntime, **overrides: object) -> str:
+    registered = await register_attendee(
+        form(**overrides),
+        forum_code=FORUM,
+        uow=runtime.uow(),
+        now=NOW,
+        client_address="203.0.113.7",
+    )
+    return registered.status
+
+
+async def outbox(runtime: ServiceRuntime) -> list[dict[str, object]]:
+    async with runtime.session_factory() as session:
+        rows = (await session.execute(select(runtime.outbox_table.c.body))).scalars()
+        return [json.loads(body) for body in rows]
+
+
+async def test_forum_replica_ignores_events_not_newer_than_what_it_holds(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, forum_updated(version=2, capacity=50))
+    await deliver(runtime, forum_updated(version=1, capacity=10))
+    await deliver(runtime, forum_updated(version=2, capacity=20))
+    async with runtime.session_factory() as session:
+        forum = await session.get(ForumRow, FORUM)
+    assert forum is not None and (forum.version, forum.capacity) == (2, 50)
+    await deliver(runtime, forum_updated(version=3, capacity=60))
+    async with runtime.session_factory() as session:
+        forum = await session.get(ForumRow, FORUM)
+    assert forum is not None and forum.capacity == 60
+
+
+async def test_registration_writes_row_consents_and_event_together(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, forum_updated())
+    assert await register(runtime) == "confirmed"
+    async with runtime.session_factory() as session:
+        row = (await session.execute(select(RegistrationRow))).scalar_one()
+        consents = (await session.execute(select(ConsentRow))).scalars().all()
+    assert row.region == "Волгоградская область"
+    assert {(c.purpose, c.client_address) for c in consents} == {
+        ("personal_data", "203.0.113.7"),
+        ("news", "203.0.113.7"),
+    }
+    assert all(c.text_version for c in consents)
+    [event] = await outbox(runtime)
+    assert event["type"] == "registration.attendee.registered"
+    assert event["forum"] == FORUM
+    data = event["data"]
+    assert isinstance(data, dict)
+    assert data["registration_id"] == str(row.id)
+    assert data["link_generation"] == 1
+    assert data["full_name"] == "Иванова Мария Сергеевна"
+    assert "token" not in json.dumps(event)
+
+
+async def test_capacity_puts_the_rest_on_the_waitlist_and_press_waits_for_approval(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, forum_updated(capacity=1))
+    assert await register(runtime, email="a@example.ru") == "confirmed"
+    assert await register(runtime, email="b@example.ru") == "waitlisted"
+    assert await register(runtime, email="c@example.ru", category="press") == "pending_approval"
+    assert await register(runtime, email="d@example.ru", category="speaker") == "pending_approval"
+
+
+async def test_refusals_unknown_forum_duplicate_email_closed_window(
+    runtime: ServiceRuntime,
+) -> None:
+    with pytest.raises(RegistrationError) as caught:
+        await register(runtime)
+    assert caught.value.code == "forum_not_found"
+    await deliver(runtime, forum_updated())
+    await register(runtime, email="Same@Example.ru")
+    with pytest.raises(RegistrationError) as caught:
+        await register(runtime, email="same@example.RU ", full_name="Другой Человек")
+    assert caught.value.code == "duplicate_email"
+    await deliver(runtime, forum_updated(version=2, closes_at=NOW - timedelta(seconds=1)))
+    with pytest.raises(RegistrationError) as caught:
+        await register(runtime, email="late@example.ru")
+    assert caught.value.code == "registration_closed"
+    assert len(await outbox(runtime)) == 1
+
+
+async def test_unknown_session_in_agenda_is_refused_and_nothing_is_written(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, forum_updated())
+    with pytest.raises(InvalidFormError):
+        await register(runtime, session_ids=[str(uuid.uuid4())])
+    async with runtime.session_factory() as session:
+        assert (await session.execute(select(RegistrationRow))).first() is None
+    assert await outbox(runtime) == []
