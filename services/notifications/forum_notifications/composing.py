@@ -1,0 +1,42 @@
+"""What each email says: the template context built from the replicas, in one locale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forum_notifications.domain import AttendeeView, ForumView, localized, pick_locale
+from forum_notifications.rendering import date_range
+
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "delegate": {"ru": "делегат", "en": "delegate"},
+    "speaker": {"ru": "спикер", "en": "speaker"},
+    "exhibitor": {"ru": "экспонент", "en": "exhibitor"},
+    "press": {"ru": "пресса", "en": "press"},
+    "guest": {"ru": "гость", "en": "guest"},
+    "official": {"ru": "официальный представитель", "en": "official"},
+}
+
+
+def forum_context(forum: ForumView, locale: str) -> dict[str, Any]:
+    return {
+        "title": localized(forum.title, locale),
+        "venue": localized(forum.venue, locale),
+        "address": localized(forum.address, locale),
+        "dates": date_range(forum.starts_on, forum.ends_on, locale),
+        "timezone": forum.timezone,
+    }
+
+
+def registration_context(
+    forum: ForumView, attendee: AttendeeView, *, manage_url: str
+) -> dict[str, Any]:
+    """Context of confirmation, pending-approval and waitlisted emails."""
+    locale = pick_locale(attendee.locale)
+    return {
+        "locale": locale,
+        "name": attendee.full_name,
+        "category": CATEGORY_LABELS.get(attendee.category, {}).get(locale, attendee.category),
+        "status": attendee.status,
+        "forum": forum_context(forum, locale),
+        "manage_url": manage_url,
+    }

@@ -1,0 +1,33 @@
+"""Message handlers: thin translators from a decoded event to one use case.
+
+They never commit; the consumer wrapper records the inbox row and commits once.
+"""
+
+from __future__ import annotations
+
+from forum_shared.contracts import EventData, EventEnvelope
+from forum_shared.contracts.registration import AttendeeRegistered
+from forum_shared.contracts.schedule import ForumUpdated
+from forum_shared.db import UnitOfWork
+from forum_shared.messaging.consumer import Handler
+
+from forum_notifications import use_cases
+from forum_notifications.use_cases import Mailer
+
+
+def schedule_handlers() -> dict[str, Handler]:
+    async def on_forum_updated(_env: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
+        assert isinstance(data, ForumUpdated)
+        await use_cases.update_forum(uow, data)
+
+    return {ForumUpdated.event_type: on_forum_updated}
+
+
+def registration_handlers(mailer: Mailer) -> dict[str, Handler]:
+    async def on_attendee_registered(
+        envelope: EventEnvelope, data: EventData, uow: UnitOfWork
+    ) -> None:
+        assert isinstance(data, AttendeeRegistered)
+        await use_cases.register_attendee(uow, envelope, data, mailer=mailer)
+
+    return {AttendeeRegistered.event_type: on_attendee_registered}

@@ -1,0 +1,58 @@
+"""Composition root of the notifications service: replicas from events, emails over SMTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from forum_shared.http import create_service_app
+from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION, NOTIFICATIONS_SCHEDULE
+from forum_shared.service import ServiceRuntime
+from forum_shared.settings import ForumSettings
+
+from forum_notifications.delivery import DeliveryPolicy, EmailSender
+from forum_notifications.handlers import registration_handlers, schedule_handlers
+from forum_notifications.models import Base
+from forum_notifications.rendering import Renderer
+from forum_notifications.smtp import SmtpConfig, SmtpTransport
+from forum_notifications.use_cases import Mailer
+
+
+def delivery_policy(settings: ForumSettings) -> DeliveryPolicy:
+    """SMTP retries back off exponentially from the first consumer retry delay to the longest."""
+    delays = settings.retry_delays_ms or [1_000]
+    return DeliveryPolicy(
+        concurrency=settings.smtp_concurrency,
+        rate_per_s=settings.smtp_rate_per_s,
+        timeout_s=settings.smtp_timeout_s,
+        base_delay=timedelta(milliseconds=delays[0]),
+        max_delay=timedelta(milliseconds=max(delays)),
+        poll_interval_s=settings.relay_poll_interval_s,
+    )
+
+
+def create_app(settings: ForumSettings) -> FastAPI:
+    runtime = ServiceRuntime("notifications", settings, Base.metadata)
+    mailer = Mailer(
+        renderer=Renderer(),
+        secret_key=settings.secret_key,
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+    )
+    runtime.consume(NOTIFICATIONS_SCHEDULE, schedule_handlers())
+    runtime.consume(NOTIFICATIONS_REGISTRATION, registration_handlers(mailer))
+    transport = SmtpTransport(
+        SmtpConfig.from_url(settings.smtp_url), timeout_s=settings.smtp_timeout_s
+    )
+    sender = EmailSender(
+        runtime.uow, transport, mail_from=settings.mail_from, policy=delivery_policy(settings)
+    )
+    runtime.run_in_background("email-sender", sender.run)
+    app = create_service_app(
+        runtime,
+        title="Forum notifications",
+        routers=[],
+        description="Emails attendees and speakers about their registration and the programme.",
+    )
+    app.state.sender = sender
+    return app

@@ -1,0 +1,59 @@
+"""Turning a claimed email row into a MIME message, with headers from structured values only.
+
+Every address header is an `email.headerregistry.Address` built from a sanitised display name
+and a plain address; the subject is sanitised too. A name carrying CR/LF or a second address
+therefore cannot add a header or a recipient: it stays inside one encoded display name.
+Non-ASCII names and subjects are RFC 2047 encoded by the `default` policy; bodies are UTF-8.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import SMTP, default
+from email.utils import format_datetime, parseaddr
+
+from forum_notifications.domain import OutgoingEmail, header_text
+
+
+class BadAddressError(ValueError):
+    """The recipient address cannot be put in a header (retrying will not help)."""
+
+
+def address(display_name: str, addr_spec: str) -> Address:
+    addr_spec = addr_spec.strip()
+    if any(ch in addr_spec for ch in "\r\n\x00<>,; \t") or addr_spec.count("@") != 1:
+        raise BadAddressError(f"unusable address {addr_spec!r}")
+    try:
+        return Address(display_name=header_text(display_name), addr_spec=addr_spec)
+    except (ValueError, IndexError) as error:
+        raise BadAddressError(f"unusable address {addr_spec!r}: {error}") from error
+
+
+def sender_address(mail_from: str) -> Address:
+    name, addr_spec = parseaddr(mail_from)
+    return address(name, addr_spec)
+
+
+def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender_address(mail_from)
+    message["To"] = address(email.to_name, email.to_email)
+    message["Subject"] = header_text(email.subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = email.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text_body, charset="utf-8", cte="base64")
+    message.add_alternative(email.html_body, subtype="html", charset="utf-8", cte="base64")
+    _check_headers(message)
+    return message
+
+
+def _check_headers(message: EmailMessage) -> None:
+    """Defence in depth: the serialised message must have exactly the headers we set."""
+    head = message.as_bytes().split(b"\r\n\r\n", 1)[0]
+    parsed = BytesParser(policy=default).parsebytes(head + b"\r\n\r\n", headersonly=True)
+    if sorted(parsed.keys()) != sorted(message.keys()) or len(parsed["To"].addresses) != 1:
+        raise BadAddressError(f"header injection refused for {message['Message-ID']}")

@@ -1,0 +1,74 @@
+"""Tables of the notifications service: replicas kept from events, and the email log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class ForumRow(Base):
+    __tablename__ = "forums"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    venue: Mapped[dict[str, str]] = mapped_column(JSON)
+    address: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int]
+
+
+class AttendeeRow(Base):
+    __tablename__ = "attendees"
+
+    registration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    forum_code: Mapped[str] = mapped_column(String(64), index=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    agenda: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    link_generation: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int]
+
+
+class EmailRow(Base):
+    """One email to one person for one reason; unique per (source event, recipient, template)."""
+
+    __tablename__ = "emails"
+    __table_args__ = (
+        UniqueConstraint("source_event_id", "recipient_id", "template", name="uq_emails_reason"),
+        Index("ix_emails_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    source_event_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    template: Mapped[str] = mapped_column(String(64))
+    forum_code: Mapped[str] = mapped_column(String(64))
+    correlation_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    to_name: Mapped[str] = mapped_column(String(300))
+    to_email: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(1000))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,108 @@
+"""The first flow on real RabbitMQ, PostgreSQL and SMTP: one registration, one email."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from forum_shared.settings import ForumSettings
+
+from tests.notifications.factories import MAIL_FROM, attendee_registered, forum_updated
+from tests.notifications.integration.helpers import (
+    email_rows,
+    eventually,
+    outbox_types,
+    publish,
+    running_app,
+)
+from tests.support.smtp import SmtpSink
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def settings(
+    make_settings: Callable[..., ForumSettings],
+    amqp_url: str,
+    database_url: str,
+    smtp_sink: SmtpSink,
+) -> ForumSettings:
+    return make_settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        smtp_url=smtp_sink.url,
+        mail_from=MAIL_FROM,
+    )
+
+
+async def test_one_registration_gives_one_confirmation_even_when_redelivered(
+    settings: ForumSettings, amqp_url: str, smtp_sink: SmtpSink
+) -> None:
+    registered = attendee_registered()
+    async with running_app(settings) as app:
+        # The attendee's event first: the forum replica is missing, so it is retried.
+        await publish(amqp_url, registered)
+        await publish(amqp_url, forum_updated())
+        [mail] = await smtp_sink.wait_for(1)
+        await publish(amqp_url, registered)  # a redelivery of the very same event
+        await eventually(
+            lambda: _all_sent_and_published(app), what="email marked sent, event in outbox"
+        )
+        rows = await email_rows(app)
+
+    message = mail.message
+    data = registered.data
+    assert message["Subject"] == "Регистрация подтверждена: ПромЭнергоVolga 2026"
+    assert message["To"].addresses[0].display_name == "Иванова Мария Петровна"
+    assert mail.recipients == ["maria@example.ru"]
+    expected_id = f"<{registered.event_id}.{data['registration_id']}.confirmation@forum.test>"
+    assert message["Message-ID"] == expected_id
+    text = message.get_body(("plain",))
+    assert text is not None
+    assert "Иванова Мария Петровна" in text.get_content()
+    assert f"http://forum.test/manage/{data['registration_id']}?token=" in text.get_content()
+    assert len(rows) == 1 and rows[0].status == "sent"
+    assert len(smtp_sink.messages) == 1
+
+
+async def _all_sent_and_published(app: object) -> bool:
+    rows = await email_rows(app)  # type: ignore[arg-type]
+    types = await outbox_types(app)  # type: ignore[arg-type]
+    return (
+        bool(rows)
+        and all(r.status == "sent" for r in rows)
+        and ("notification.email.sent" in types)
+    )
+
+
+async def test_transient_smtp_failures_are_retried_and_deliver_once(
+    settings: ForumSettings, amqp_url: str, smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.fail_next(2, "451 4.3.0 Try again later")
+    async with running_app(settings) as app:
+        await publish(amqp_url, forum_updated(), attendee_registered())
+        await smtp_sink.wait_for(1)
+        await eventually(lambda: _all_sent_and_published(app), what="email marked sent")
+        [row] = await email_rows(app)
+    assert row.attempts == 3
+    assert row.last_error is not None and "451" in row.last_error
+    assert len(smtp_sink.messages) == 1
+
+
+async def test_a_permanent_smtp_failure_marks_the_email_failed(
+    settings: ForumSettings, amqp_url: str, smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.fail_next(1, "550 5.1.1 Mailbox unavailable")
+
+    async def failed(app: object) -> bool:
+        rows = await email_rows(app)  # type: ignore[arg-type]
+        types = await outbox_types(app)  # type: ignore[arg-type]
+        return bool(rows) and rows[0].status == "failed" and "notification.email.failed" in types
+
+    async with running_app(settings) as app:
+        await publish(amqp_url, forum_updated(), attendee_registered())
+        await eventually(lambda: failed(app), what="email marked failed")
+        [row] = await email_rows(app)
+    assert row.last_error is not None and "550" in row.last_error
+    assert row.attempts == 1
+    assert smtp_sink.messages == []

@@ -1,0 +1,133 @@
+"""The sender settles each row with its event, backs off on 4xx and gives up on 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from uuid import uuid4
+
+import pytest
+from forum_notifications import repository
+from forum_notifications.delivery import DeliveryPolicy, EmailSender
+from forum_notifications.models import Base, EmailRow
+from forum_notifications.rendering import Renderer
+from forum_notifications.smtp import PermanentSendError, TransientSendError
+from forum_notifications.use_cases import Mailer, register_attendee, update_forum
+from forum_shared.contracts.registration import AttendeeRegistered
+from forum_shared.contracts.schedule import ForumUpdated
+from forum_shared.service import ServiceRuntime
+from forum_shared.settings import ForumSettings
+from sqlalchemy import select, update
+
+from tests.notifications.factories import MAIL_FROM, attendee_registered, forum_updated
+
+
+class FakeTransport:
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def runtime(make_settings: Callable[..., ForumSettings]) -> AsyncIterator[ServiceRuntime]:
+    settings = make_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    runtime = ServiceRuntime("notifications", settings, Base.metadata)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    mailer = Mailer(Renderer(), settings.secret_key, "http://forum.test", MAIL_FROM)
+    async with runtime.uow() as uow:
+        await update_forum(uow, ForumUpdated.model_validate(forum_updated().data))
+        envelope = attendee_registered()
+        data = AttendeeRegistered.model_validate(envelope.data)
+        await register_attendee(uow, envelope, data, mailer=mailer)
+        await uow.commit()
+    yield runtime
+    await runtime.engine.dispose()
+
+
+def sender(runtime: ServiceRuntime, transport: FakeTransport, **policy: object) -> EmailSender:
+    return EmailSender(
+        runtime.uow,
+        transport,
+        mail_from=MAIL_FROM,
+        policy=DeliveryPolicy(base_delay=timedelta(seconds=30), **policy),  # type: ignore[arg-type]
+    )
+
+
+async def state(runtime: ServiceRuntime) -> tuple[EmailRow, list[str]]:
+    async with runtime.session_factory() as session:
+        row = (await session.scalars(select(EmailRow))).one()
+        types = (await session.scalars(select(runtime.outbox_table.c.routing_key))).all()
+    return row, list(types)
+
+
+async def make_due(runtime: ServiceRuntime) -> None:
+    async with runtime.session_factory() as session, session.begin():
+        await session.execute(update(EmailRow).values(next_attempt_at=datetime.now(UTC)))
+
+
+async def test_sent_row_and_its_event_commit_together(runtime: ServiceRuntime) -> None:
+    transport = FakeTransport()
+    assert await sender(runtime, transport).send_due() == 1
+    row, types = await state(runtime)
+    assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
+    assert types == ["notification.email.sent"]
+    assert transport.sent[0]["Message-ID"] == row.message_id
+    assert await sender(runtime, transport).send_due() == 0  # nothing left to lease
+
+
+async def test_transient_failure_backs_off_then_delivers(runtime: ServiceRuntime) -> None:
+    transport = FakeTransport(TransientSendError("451 try later"))
+    await sender(runtime, transport).send_due()
+    row, types = await state(runtime)
+    assert row.status == "queued" and row.attempts == 1 and "451" in (row.last_error or "")
+    assert row.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(seconds=25)
+    assert await sender(runtime, transport).send_due() == 0  # not due yet
+    await make_due(runtime)
+    await sender(runtime, transport).send_due()
+    row, types = await state(runtime)
+    assert row.status == "sent" and row.attempts == 2 and len(transport.sent) == 1
+    assert types == ["notification.email.sent"]
+
+
+async def test_permanent_failure_marks_failed_with_reason(runtime: ServiceRuntime) -> None:
+    await sender(runtime, FakeTransport(PermanentSendError("550 no such user"))).send_due()
+    row, types = await state(runtime)
+    assert row.status == "failed" and row.last_error == "550 no such user"
+    assert types == ["notification.email.failed"]
+
+
+async def test_gives_up_after_the_last_attempt(runtime: ServiceRuntime) -> None:
+    transport = FakeTransport(TransientSendError("451"), TransientSendError("451"))
+    await sender(runtime, transport, max_attempts=2).send_due()
+    await make_due(runtime)
+    await sender(runtime, transport, max_attempts=2).send_due()
+    row, types = await state(runtime)
+    assert row.status == "failed" and "gave up after 2 attempts" in (row.last_error or "")
+    assert types == ["notification.email.failed"]
+
+
+async def test_a_leased_row_is_not_sent_by_a_second_sender(runtime: ServiceRuntime) -> None:
+    transport = FakeTransport()
+    first = sender(runtime, transport)
+    async with runtime.uow() as uow:  # another replica leases the row and then dies
+        now = datetime.now(UTC)
+        leased = await repository.claim_due(
+            uow.session, now=now, lease_until=now + timedelta(minutes=5), token=uuid4(), limit=10
+        )
+        await uow.commit()
+    assert len(leased) == 1
+    assert await first.send_due() == 0
+    await make_due(runtime)  # the lease ran out: the row is any sender's again
+    assert await first.send_due() == 1
+    assert len(transport.sent) == 1

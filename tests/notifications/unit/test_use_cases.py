@@ -1,0 +1,125 @@
+"""Replicas and email queuing on SQLite, without a broker: the use cases alone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from forum_notifications import repository
+from forum_notifications.models import Base, EmailRow
+from forum_notifications.rendering import Renderer
+from forum_notifications.use_cases import (
+    ForumNotKnownYetError,
+    Mailer,
+    register_attendee,
+    update_forum,
+)
+from forum_shared.contracts.common import RegistrationStatus
+from forum_shared.contracts.registration import AttendeeRegistered
+from forum_shared.contracts.schedule import ForumUpdated
+from forum_shared.links import manage_token
+from forum_shared.service import ServiceRuntime
+from forum_shared.settings import ForumSettings
+from sqlalchemy import select
+
+from tests.notifications.factories import FORUM, MAIL_FROM, attendee_registered, forum_updated
+
+SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture
+async def runtime(make_settings: Callable[..., ForumSettings]) -> AsyncIterator[ServiceRuntime]:
+    settings = make_settings()
+    runtime = ServiceRuntime("notifications", settings, Base.metadata)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield runtime
+    await runtime.engine.dispose()
+
+
+@pytest.fixture
+def mailer() -> Mailer:
+    return Mailer(Renderer(), SECRET, "http://forum.test", MAIL_FROM)
+
+
+async def _apply_forum(runtime: ServiceRuntime, version: int, title: str) -> bool:
+    envelope = forum_updated(version=version, title_ru=title)
+    async with runtime.uow() as uow:
+        applied = await update_forum(uow, ForumUpdated.model_validate(envelope.data))
+        await uow.commit()
+    return applied
+
+
+async def _register(runtime: ServiceRuntime, mailer: Mailer, envelope: object) -> None:
+    async with runtime.uow() as uow:
+        data = AttendeeRegistered.model_validate(envelope.data)  # type: ignore[attr-defined]
+        await register_attendee(uow, envelope, data, mailer=mailer)  # type: ignore[arg-type]
+        await uow.commit()
+
+
+async def _emails(runtime: ServiceRuntime) -> list[EmailRow]:
+    async with runtime.session_factory() as session:
+        return list((await session.scalars(select(EmailRow))).all())
+
+
+async def test_forum_replica_ignores_stale_versions(runtime: ServiceRuntime) -> None:
+    assert await _apply_forum(runtime, 2, "Новое название")
+    assert not await _apply_forum(runtime, 1, "Старое название")
+    assert not await _apply_forum(runtime, 2, "Повтор")
+    async with runtime.session_factory() as session:
+        forum = await repository.get_forum(session, FORUM)
+    assert forum is not None and forum.title["ru"] == "Новое название" and forum.version == 2
+
+
+async def test_registration_before_its_forum_is_retried_not_dropped(
+    runtime: ServiceRuntime, mailer: Mailer
+) -> None:
+    with pytest.raises(ForumNotKnownYetError):
+        await _register(runtime, mailer, attendee_registered())
+    assert await _emails(runtime) == []
+
+
+async def test_one_email_row_per_event_recipient_and_template(
+    runtime: ServiceRuntime, mailer: Mailer
+) -> None:
+    await _apply_forum(runtime, 1, "ПромЭнергоVolga 2026")
+    registration_id = uuid.uuid4()
+    envelope = attendee_registered(registration_id=registration_id, link_generation=3)
+    await _register(runtime, mailer, envelope)
+    await _register(runtime, mailer, envelope)
+    [row] = await _emails(runtime)
+    assert (row.source_event_id, row.recipient_id, row.template) == (
+        envelope.event_id,
+        registration_id,
+        "confirmation",
+    )
+    assert row.status == "queued" and row.to_email == "maria@example.ru"
+    assert row.message_id == f"<{envelope.event_id}.{registration_id}.confirmation@forum.test>"
+    token = manage_token(SECRET, registration_id, 3)
+    assert f"http://forum.test/manage/{registration_id}?token={token}" in row.text_body
+    async with runtime.session_factory() as session:
+        attendee = await repository.get_attendee(session, registration_id)
+    assert attendee is not None and attendee.full_name == "Иванова Мария Петровна"
+
+
+@pytest.mark.parametrize(
+    ("status", "template", "subject"),
+    [
+        (RegistrationStatus.PENDING_APPROVAL, "pending_approval", "Application received"),
+        (RegistrationStatus.WAITLISTED, "waitlisted", "You are on the waiting list"),
+    ],
+)
+async def test_status_decides_the_template_and_locale_the_language(
+    runtime: ServiceRuntime,
+    mailer: Mailer,
+    status: RegistrationStatus,
+    template: str,
+    subject: str,
+) -> None:
+    await _apply_forum(runtime, 1, "ПромЭнергоVolga 2026")
+    await _register(runtime, mailer, attendee_registered(status=status, locale="en"))
+    [row] = await _emails(runtime)
+    assert row.template == template
+    assert row.subject.startswith(subject)
