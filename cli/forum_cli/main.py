@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from forum_shared.logging import configure_logging
 from forum_shared.settings import ForumSettings
 
+from forum_cli import ops
+
 SERVICES = {
     # name: (module with create_app, default HTTP port)
     "registration": ("forum_registration.main", 8001),
@@ -87,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = commands.add_parser("dev", help="run the whole platform in one process")
     dev.add_argument("--port", type=int, default=8000)
+
+    ops.add_commands(commands)
     return parser
 
 
@@ -96,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.service, args.port)
     if args.command == "dev":
         return run_dev(args.port)
+    if args.command == "dlq":
+        return ops.run_dlq(args)
+    if args.command == "outbox":
+        return ops.run_outbox(args)
     return 2
 
 
