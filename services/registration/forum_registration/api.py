@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from forum_shared.links import manage_token, manage_url
 from forum_shared.service import ServiceRuntime
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum_registration.idempotency import IdempotencyKeys, fingerprint, store_answer
 from forum_registration.queries import forum_info
 from forum_registration.regions import countries, subjects
 from forum_registration.schemas import (
@@ -21,7 +24,7 @@ from forum_registration.schemas import (
     RegistrationRequest,
     ValidationProblem,
 )
-from forum_registration.use_cases import Registered, register_attendee
+from forum_registration.use_cases import BeforeCommit, Registered, register_attendee
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Unknown forum"},
@@ -52,17 +55,52 @@ def client_address(request: Request) -> str | None:
 
 
 def created_body(ctx: Context, registered: Registered) -> dict[str, Any]:
-    token = manage_token(ctx.secret_key, registered.id, registered.link_generation)
-    return RegistrationCreated(
-        id=registered.id,
-        forum=registered.forum,
-        status=registered.status,
-        category=registered.category,
-        locale=registered.locale,
-        created_at=registered.created_at,
-        manage_token=token,
-        manage_url=manage_url(ctx.runtime.settings.public_url, registered.id, token),
-    ).model_dump(mode="json")
+    return with_token(ctx, stored_body(registered))
+
+
+def stored_body(registered: Registered) -> dict[str, Any]:
+    """The 201 answer without its secret (what an `Idempotency-Key` keeps for replays)."""
+    return {
+        "id": str(registered.id),
+        "forum": registered.forum,
+        "status": registered.status,
+        "category": registered.category,
+        "locale": registered.locale,
+        "created_at": registered.created_at.isoformat(),
+        "link_generation": registered.link_generation,
+    }
+
+
+def with_token(ctx: Context, stored: dict[str, Any]) -> dict[str, Any]:
+    body = dict(stored)
+    registration_id = uuid.UUID(body["id"])
+    token = manage_token(ctx.secret_key, registration_id, int(body.pop("link_generation")))
+    body["manage_token"] = token
+    body["manage_url"] = manage_url(ctx.runtime.settings.public_url, registration_id, token)
+    return RegistrationCreated.model_validate(body).model_dump(mode="json")
+
+
+async def idempotent_register(
+    ctx: Context, key: str, request_hash: str, run: Callable[[BeforeCommit | None], Any]
+) -> JSONResponse:
+    keys = IdempotencyKeys(ctx.runtime.session_factory)
+    answer = await keys.claim(key, request_hash, datetime.now(UTC))
+    if answer is not None:
+        return JSONResponse(
+            with_token(ctx, answer.body),
+            status_code=answer.status_code,
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    async def remember(session: AsyncSession, registered: Registered) -> None:
+        await store_answer(session, key, 201, stored_body(registered))
+
+    try:
+        registered = await run(remember)
+    except BaseException:
+        await keys.release(key)
+        raise
+    return JSONResponse(created_body(ctx, registered), status_code=201)
 
 
 def public_router(ctx: Context) -> APIRouter:
@@ -75,16 +113,30 @@ def public_router(ctx: Context) -> APIRouter:
         responses=REFUSALS,
         summary="Register an attendee",
     )
-    async def register(code: str, body: RegistrationRequest, request: Request) -> JSONResponse:
-        registered = await register_attendee(
-            body.to_form(),
-            forum_code=code,
-            uow=ctx.runtime.uow(),
-            now=datetime.now(UTC),
-            client_address=client_address(request),
-            correlation_id=correlation_id(request),
-        )
-        return JSONResponse(created_body(ctx, registered), status_code=201)
+    async def register(
+        code: str,
+        body: RegistrationRequest,
+        request: Request,
+        idempotency_key: Annotated[
+            str | None,
+            Header(description="Retry-safe submission: a replay within 24 h gets the same answer"),
+        ] = None,
+    ) -> JSONResponse:
+        async def run(before_commit: BeforeCommit | None) -> Registered:
+            return await register_attendee(
+                body.to_form(),
+                forum_code=code,
+                uow=ctx.runtime.uow(),
+                now=datetime.now(UTC),
+                client_address=client_address(request),
+                correlation_id=correlation_id(request),
+                before_commit=before_commit,
+            )
+
+        if idempotency_key is None:
+            return JSONResponse(created_body(ctx, await run(None)), status_code=201)
+        request_hash = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+        return await idempotent_register(ctx, idempotency_key, request_hash, run)
 
     @router.get(
         "/v1/forums/{code}",

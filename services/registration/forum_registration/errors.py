@@ -46,6 +46,11 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "Этот Idempotency-Key уже использован с другим запросом",
         "This Idempotency-Key was already used with a different request",
     ),
+    "idempotency_key_invalid": (
+        422,
+        "Idempotency-Key должен быть непустым и не длиннее {limit} символов",
+        "Idempotency-Key must be non-empty and at most {limit} characters",
+    ),
     "not_allowed": (409, "Действие недоступно: {reason}", "Not possible: {reason}"),
 }
 

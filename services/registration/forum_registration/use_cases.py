@@ -6,6 +6,7 @@ Each command is one unit of work: load and lock, apply the domain rules, record 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,8 @@ from forum_registration.domain import (
 from forum_registration.models import ConsentRow, ForumRow, RegistrationRow, SessionRow
 from forum_registration.repository import Forums, Registrations, Sessions, forum_terms
 
+BeforeCommit = Callable[[AsyncSession, "Registered"], Awaitable[None]]
+
 
 @dataclass(frozen=True)
 class Registered:
@@ -48,8 +51,13 @@ async def register_attendee(
     now: datetime,
     client_address: str | None,
     correlation_id: uuid.UUID | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> Registered:
-    """A new registration, its consents, its agenda and its event, in one transaction."""
+    """A new registration, its consents, its agenda and its event, in one transaction.
+
+    `before_commit` adds writes of the caller's to the same transaction (the stored answer
+    of an `Idempotency-Key`).
+    """
     form = clean_form(form)
     async with uow:
         forum = await Forums(uow.session).lock(forum_code)
@@ -88,14 +96,17 @@ async def register_attendee(
                 events.registered(row, agenda), forum=forum_code, correlation_id=correlation_id
             )
         )
+        registered = Registered(
+            row.id, forum_code, row.status, row.category, row.locale, row.link_generation, now
+        )
+        if before_commit is not None:
+            await before_commit(uow.session, registered)
         try:
             await uow.commit()
         except IntegrityError as error:
             # The forum lock makes this unreachable in practice; the unique index is the backstop.
             raise RegistrationError("duplicate_email", forum=forum_code) from error
-    return Registered(
-        row.id, forum_code, row.status, row.category, row.locale, row.link_generation, now
-    )
+    return registered
 
 
 def _add_consents(
