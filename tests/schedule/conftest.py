@@ -28,7 +28,8 @@ class BusTap:
         deadline = time.monotonic() + within_s
         while len(self.received) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self.received)} of {count} events: {self.received}")
+                types = [event["type"] for event in self.received]
+                raise AssertionError(f"{len(types)} of {count} events: {types}")
             message = await self.queue.get(fail=False)
             if message is None:
                 await asyncio.sleep(0.05)

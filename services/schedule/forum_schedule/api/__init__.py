@@ -6,9 +6,17 @@ from fastapi import APIRouter
 from forum_shared.http import admin_guard
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api.catalogue import catalogue_router
 from forum_schedule.api.forums import forums_router
+from forum_schedule.api.releases import releases_router
+from forum_schedule.api.sessions import sessions_router
 
 
 def routers(runtime: ServiceRuntime) -> list[APIRouter]:
     admin = admin_guard(runtime.settings.admin_token)
-    return [forums_router(runtime, admin)]
+    return [
+        forums_router(runtime, admin),
+        catalogue_router(runtime, admin),
+        sessions_router(runtime, admin),
+        releases_router(runtime, admin),
+    ]

@@ -19,8 +19,17 @@ from forum_schedule.domain.errors import (
     StaleVersionError,
 )
 from forum_schedule.domain.forum import check_code
+from forum_schedule.use_cases.sessions import Expected
+
+
+class PreconditionRequiredError(ScheduleError):
+    """An edit came without the version it was based on."""
+
+    error = "precondition_required"
+
 
 _STATUS: list[tuple[type[ScheduleError], int]] = [
+    (PreconditionRequiredError, 428),
     (NotFoundError, 404),
     (PreconditionFailedError, 412),
     (StaleVersionError, 409),
@@ -49,6 +58,28 @@ def _correlation(x_correlation_id: Annotated[str | None, Header()] = None) -> uu
 
 
 CorrelationId = Annotated[uuid.UUID, Depends(_correlation)]
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> Expected:
+    """The version an edit is based on: `If-Match` (412 when stale) or body `version` (409)."""
+    if if_match:
+        tag = if_match.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            return Expected(int(tag), from_header=True)
+        raise PreconditionFailedError(
+            'Заголовок If-Match должен содержать версию сессии, например "3"',
+            'If-Match must carry the session version, e.g. "3"',
+        )
+    if body_version is not None:
+        return Expected(body_version)
+    raise PreconditionRequiredError(
+        "Укажите версию, которую вы изменяете: поле version или заголовок If-Match",
+        "Say which version you are editing: the `version` field or an If-Match header",
+    )
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 async def schedule_error(request: Request, exc: Exception) -> JSONResponse:

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from forum_shared.service import ServiceRuntime
 
-from forum_schedule import use_cases
 from forum_schedule.api.common import CorrelationId, ForumCode
-from forum_schedule.schemas import ForumIn, forum_out
+from forum_schedule.schemas.forums import ForumIn, forum_out
+from forum_schedule.use_cases import forums as use_cases
 
 
 def forums_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:

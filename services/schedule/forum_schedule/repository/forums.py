@@ -1,4 +1,4 @@
-"""All SQL of the schedule service; repositories load and store, they never commit."""
+"""Forum editions in SQL."""
 
 from __future__ import annotations
 

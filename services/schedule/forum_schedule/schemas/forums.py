@@ -1,4 +1,4 @@
-"""The HTTP shapes of the schedule API (requests validated here, answers built here)."""
+"""Forum editions over HTTP."""
 
 from __future__ import annotations
 

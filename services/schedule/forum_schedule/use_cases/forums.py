@@ -1,28 +1,15 @@
-"""One async function per command: open the unit of work, load, act, record events, commit."""
+"""Forum editions: create or revise, read."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
-from forum_shared.contracts.envelope import EventData, EventEnvelope
 from forum_shared.db import UnitOfWork
 from sqlalchemy.exc import IntegrityError
 
-from forum_schedule.domain.errors import NotFoundError
 from forum_schedule.domain.forum import Forum, ForumDetails
 from forum_schedule.repository import ForumRepository
-
-PRODUCER = "schedule"
-UowFactory = Callable[[], UnitOfWork]
-
-
-def envelope(data: EventData, *, forum: str, correlation_id: uuid.UUID | None) -> EventEnvelope:
-    return EventEnvelope.wrap(data, producer=PRODUCER, forum=forum, correlation_id=correlation_id)
-
-
-def forum_not_found(code: str) -> NotFoundError:
-    return NotFoundError(f"Форум «{code}» не найден", f"Forum '{code}' not found", code=code)
+from forum_schedule.use_cases.common import UowFactory, envelope, forum_not_found
 
 
 async def save_forum(
