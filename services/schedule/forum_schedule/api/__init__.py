@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from forum_shared.http import admin_guard
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api.calendar import calendar_router
 from forum_schedule.api.catalogue import catalogue_router
 from forum_schedule.api.forums import forums_router
 from forum_schedule.api.releases import releases_router
@@ -17,6 +18,7 @@ def routers(runtime: ServiceRuntime) -> list[APIRouter]:
     return [
         forums_router(runtime, admin),
         catalogue_router(runtime, admin),
+        calendar_router(runtime),  # before sessions: `/sessions/{id}.ics` must match first
         sessions_router(runtime, admin),
         releases_router(runtime, admin),
     ]
