@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from forum_shared.metrics import http_metrics_middleware
 from forum_shared.service import ServiceRuntime
 
 _MESSAGES_RU = {
@@ -85,6 +87,11 @@ def health_router(runtime: ServiceRuntime) -> APIRouter:
         report = await runtime.readiness()
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        await runtime.refresh_gauges()
+        return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
+
     return router
 
 
@@ -102,6 +109,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.middleware("http")(http_metrics_middleware(runtime.name, runtime.metrics))
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)

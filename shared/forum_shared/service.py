@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from forum_shared.db import UnitOfWork, create_engine
-from forum_shared.messaging.consumer import EventConsumer, Handler
+from forum_shared.messaging.consumer import EventConsumer, Handler, Outcome, outcome_label
 from forum_shared.messaging.inbox import define_inbox_table
 from forum_shared.messaging.memory import InProcessBus
 from forum_shared.messaging.outbox import (
@@ -27,6 +29,7 @@ from forum_shared.messaging.outbox import (
 )
 from forum_shared.messaging.rabbit import RabbitBus
 from forum_shared.messaging.topology import ConsumerQueue
+from forum_shared.metrics import metrics_for
 from forum_shared.settings import ForumSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,8 @@ class ServiceRuntime:
         self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
         self.consumers: list[EventConsumer] = []
+        self.registry = CollectorRegistry()
+        self.metrics = metrics_for(self.registry)
         self.bus: RabbitBus | InProcessBus | None = None
         self._embedded_bus: InProcessBus | None = None
         self.relay = OutboxRelay(
@@ -72,6 +77,7 @@ class ServiceRuntime:
                 uow_factory=self.uow,
                 inbox_table=self.inbox_table,
                 retry_delays_ms=tuple(self.settings.retry_delays_ms),
+                on_outcome=self._observe,
             )
         )
 
@@ -147,6 +153,25 @@ class ServiceRuntime:
         )
         return report
 
+    def _observe(self, queue: str, outcome: Outcome, seconds: float) -> None:
+        self.metrics.messages.labels(self.name, queue, outcome_label(outcome)).inc()
+        self.metrics.handler_latency.labels(self.name, queue).observe(seconds)
+
+    async def refresh_gauges(self) -> None:
+        """Read the outbox and queue figures that only exist at scrape time."""
+        report = await self.readiness()
+        outbox = report.get("outbox")
+        if outbox:
+            self.metrics.outbox_backlog.labels(self.name).set(outbox["backlog"])
+            oldest = outbox["oldest"]
+            age = 0.0
+            if oldest:
+                age = (datetime.now(UTC) - _aware(datetime.fromisoformat(oldest))).total_seconds()
+            self.metrics.outbox_oldest_age.labels(self.name).set(age)
+        for queue, figures in report.get("queues", {}).items():
+            self.metrics.queue_ready.labels(self.name, queue).set(figures["ready"])
+            self.metrics.queue_consumers.labels(self.name, queue).set(figures["consumers"])
+
     async def _publish(self, message: Any) -> None:
         if self.bus is None:
             raise RuntimeError("bus not started")
@@ -163,3 +188,8 @@ class ServiceRuntime:
             except Exception:
                 log.exception("background task %s crashed; restarting in 1 s", name)
                 await asyncio.sleep(1)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

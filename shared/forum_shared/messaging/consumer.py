@@ -9,6 +9,7 @@ on that outcome the same way, so both drive the very same handler code.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +52,12 @@ class DeadLetter:
 Outcome = Done | Retry | DeadLetter
 
 
+def outcome_label(outcome: Outcome) -> str:
+    if isinstance(outcome, Done):
+        return "duplicate" if outcome.duplicate else "ignored" if outcome.ignored else "done"
+    return "retry" if isinstance(outcome, Retry) else "dead_letter"
+
+
 @dataclass
 class EventConsumer:
     """A consumer purpose: its queue, a handler per event type, and its retry schedule."""
@@ -60,8 +67,16 @@ class EventConsumer:
     uow_factory: Callable[[], UnitOfWork]
     inbox_table: Table
     retry_delays_ms: Sequence[int] = field(default=(1_000, 5_000, 30_000))
+    on_outcome: Callable[[str, Outcome, float], None] | None = None
 
     async def process(self, body: bytes, *, retries: int = 0) -> Outcome:
+        started = time.perf_counter()
+        outcome = await self._process(body, retries)
+        if self.on_outcome is not None:
+            self.on_outcome(self.queue.name, outcome, time.perf_counter() - started)
+        return outcome
+
+    async def _process(self, body: bytes, retries: int) -> Outcome:
         try:
             envelope = EventEnvelope.model_validate_json(body)
             if (envelope.type, envelope.version) not in EVENT_CATALOGUE:

@@ -1,0 +1,93 @@
+"""`forum dev`: the whole platform in one process on the embedded defaults, driven over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from forum_cli.dev import SERVICE_MODULES, create_dev_app
+from forum_cli.mailbox import DevMailbox
+from forum_shared.settings import ForumSettings
+
+FORUM = {
+    "title": {"ru": "ПромЭнергоVolga2022", "en": "PromEnergoVolga 2022"},
+    "venue": {"ru": "Волгоград Арена", "en": "Volgograd Arena"},
+    "timezone": "Europe/Volgograd",
+    "starts_on": "2030-11-23",
+    "ends_on": "2030-11-25",
+    "capacity": 100,
+}
+
+
+@pytest.fixture
+async def dev_platform(
+    tmp_path: Path, make_settings: Callable[..., ForumSettings]
+) -> AsyncIterator[tuple[httpx.AsyncClient, DevMailbox]]:
+    settings = make_settings(var_dir=tmp_path / "var", amqp_url=None, database_url=None)
+    mailbox = DevMailbox(tmp_path / "var" / "mail")
+    mailbox.start()
+    app = create_dev_app(settings, mailbox=mailbox)
+    try:
+        async with app.platform.router.lifespan_context(app.platform):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://dev") as client:
+                yield client, mailbox
+    finally:
+        mailbox.stop()
+
+
+async def test_a_registration_in_dev_mode_shows_its_confirmation_in_the_mailbox(
+    dev_platform: tuple[httpx.AsyncClient, DevMailbox], tmp_path: Path
+) -> None:
+    client, mailbox = dev_platform
+    admin = {"Authorization": "Bearer test-admin-token"}
+    assert (await client.put("/v1/forums/dev-forum", json=FORUM, headers=admin)).status_code == 201
+    registration = {
+        "full_name": "Петров Пётр Петрович",
+        "email": "petr@example.ru",
+        "organization": "ООО «Энергия»",
+        "region": "Волгоградская область",
+        "category": "delegate",
+        "consents": {"personal_data": True},
+    }
+    deadline = time.monotonic() + 10
+    while (
+        answer := await client.post("/v1/forums/dev-forum/registrations", json=registration)
+    ).status_code == 404:
+        assert time.monotonic() < deadline, "registration never learned of the forum"
+        await asyncio.sleep(0.05)
+    assert answer.status_code == 201, answer.text
+
+    deadline = time.monotonic() + 10
+    while not mailbox.list():
+        assert time.monotonic() < deadline, "no email in the dev mailbox"
+        await asyncio.sleep(0.05)
+    page = await client.get("/dev/mail")
+    assert "ПромЭнергоVolga2022" in page.text
+    assert "Петров Пётр Петрович" in page.text
+    assert (tmp_path / "var" / "registration.db").exists()
+
+    ready = (await client.get("/health/ready")).json()
+    assert ready["ok"] is True
+    assert {report["service"] for report in ready["services"]} == set(SERVICE_MODULES)
+    metrics = (await client.get("/metrics")).text
+    assert (
+        'forum_messages_handled_total{outcome="done",queue="notifications.registration"' in metrics
+    )
+    assert 'route="/v1/forums/{code}/registrations",service="registration",status="201"' in metrics
+
+
+async def test_dev_mode_serves_one_openapi_document_for_all_services(
+    dev_platform: tuple[httpx.AsyncClient, DevMailbox],
+) -> None:
+    client, _ = dev_platform
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/v1/forums/{code}/registrations" in paths
+    assert "/dev/mail" in paths
+    assert any(
+        path.startswith("/v1/forums/{code}") and "registrations" not in path for path in paths
+    )
