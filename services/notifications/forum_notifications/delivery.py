@@ -22,13 +22,22 @@ from typing import Protocol
 from forum_shared.contracts import EventEnvelope
 from forum_shared.contracts.notification import EmailFailed, EmailSent
 from forum_shared.db import UnitOfWork
+from forum_shared.messaging.consumer import PermanentError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications import repository
-from forum_notifications.domain import OutgoingEmail, retry_delay
+from forum_notifications.domain import OutgoingEmail, RenderedEmail, retry_delay
 from forum_notifications.mime import BadAddressError, build_message
+from forum_notifications.models import EmailRow
 from forum_notifications.smtp import PermanentSendError, RateLimiter, TransientSendError
 
 log = logging.getLogger(__name__)
+
+
+class Prepare(Protocol):
+    """Renders an email queued without content (a digest), from the replicas, at lease time."""
+
+    async def __call__(self, session: AsyncSession, row: EmailRow) -> RenderedEmail: ...
 
 
 class Transport(Protocol):
@@ -65,7 +74,9 @@ class EmailSender:
         *,
         mail_from: str,
         policy: DeliveryPolicy,
+        prepare: Prepare | None = None,
     ) -> None:
+        self._prepare = prepare
         self._uow = uow_factory
         self._transport = transport
         self._mail_from = mail_from
@@ -99,16 +110,33 @@ class EmailSender:
         token = uuid.uuid4()
         now = datetime.now(UTC)
         async with self._uow() as uow:
-            emails = await repository.claim_due(
+            rows = await repository.claim_due(
                 uow.session,
                 now=now,
                 lease_until=now + self._policy.lease,
                 token=token,
                 limit=self._policy.batch_size,
             )
+            emails = [await self._ready(uow, row, now) for row in rows]
             await uow.commit()
-        await asyncio.gather(*(self._deliver(email, token) for email in emails))
-        return len(emails)
+        await asyncio.gather(*(self._deliver(e, token) for e in emails if e is not None))
+        return len(rows)
+
+    async def _ready(self, uow: UnitOfWork, row: EmailRow, now: datetime) -> OutgoingEmail | None:
+        """The row as a sendable email, rendering it first if it was queued without content."""
+        if row.subject is None:
+            try:
+                if self._prepare is None:
+                    raise PermanentError("no renderer for emails queued without content")
+                repository.fill_content(row, await self._prepare(uow.session, row))
+            except PermanentError as error:
+                reason = f"render failed: {error}"[:2000]
+                log.error("email %s cannot be rendered: %s", row.message_id, reason)
+                repository.fail_leased(row, reason=reason, now=now)
+                email = repository.to_outgoing(row)
+                uow.record(_event(email, EmailFailed(**_ids(email), reason=reason, failed_at=now)))
+                return None
+        return repository.to_outgoing(row)
 
     async def _deliver(self, email: OutgoingEmail, token: uuid.UUID) -> None:
         async with self._slots:

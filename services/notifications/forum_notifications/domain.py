@@ -30,6 +30,12 @@ class Template(StrEnum):
     CONFIRMATION = "confirmation"
     PENDING_APPROVAL = "pending_approval"
     WAITLISTED = "waitlisted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PROMOTED = "promoted"
+    SESSION_PROMOTED = "session_promoted"
+    CANCELLED = "cancelled"
+    SCHEDULE_DIGEST = "schedule_digest"
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,21 @@ class AttendeeView:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email; with a `cid` it is an inline image the HTML refers to."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    cid: str | None = None
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ class OutgoingEmail:
     html_body: str
     message_id: str
     attempts: int
+    attachments: tuple[Attachment, ...] = ()
 
 
 def is_newer(incoming_version: int, stored_version: int | None) -> bool:

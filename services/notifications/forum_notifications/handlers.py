@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from forum_shared.contracts import EventData, EventEnvelope
 from forum_shared.contracts.registration import AttendeeRegistered
-from forum_shared.contracts.schedule import ForumUpdated
+from forum_shared.contracts.schedule import (
+    ForumUpdated,
+    HallUpdated,
+    ReleasePublished,
+    SessionChanged,
+    SpeakerUpdated,
+)
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import Handler
 
-from forum_notifications import use_cases
+from forum_notifications import schedule_use_cases, use_cases
 from forum_notifications.use_cases import Mailer
 
 
@@ -20,7 +26,31 @@ def schedule_handlers() -> dict[str, Handler]:
         assert isinstance(data, ForumUpdated)
         await use_cases.update_forum(uow, data)
 
-    return {ForumUpdated.event_type: on_forum_updated}
+    async def on_hall_updated(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
+        assert isinstance(data, HallUpdated)
+        await schedule_use_cases.update_hall(uow, envelope, data)
+
+    async def on_speaker_updated(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
+        assert isinstance(data, SpeakerUpdated)
+        await schedule_use_cases.update_speaker(uow, envelope, data)
+
+    async def on_session_changed(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
+        assert isinstance(data, SessionChanged)
+        await schedule_use_cases.record_session_change(uow, envelope, data)
+
+    async def on_release_published(
+        envelope: EventEnvelope, data: EventData, uow: UnitOfWork
+    ) -> None:
+        assert isinstance(data, ReleasePublished)
+        await schedule_use_cases.record_release(uow, envelope, data)
+
+    return {
+        ForumUpdated.event_type: on_forum_updated,
+        HallUpdated.event_type: on_hall_updated,
+        SpeakerUpdated.event_type: on_speaker_updated,
+        SessionChanged.event_type: on_session_changed,
+        ReleasePublished.event_type: on_release_published,
+    }
 
 
 def registration_handlers(mailer: Mailer) -> dict[str, Handler]:

@@ -11,6 +11,8 @@ from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
+from forum_notifications.digest_emails import digest_preparer
+from forum_notifications.fanout import DigestPlanner
 from forum_notifications.handlers import registration_handlers, schedule_handlers
 from forum_notifications.models import Base
 from forum_notifications.rendering import Renderer
@@ -45,9 +47,17 @@ def create_app(settings: ForumSettings) -> FastAPI:
         SmtpConfig.from_url(settings.smtp_url), timeout_s=settings.smtp_timeout_s
     )
     sender = EmailSender(
-        runtime.uow, transport, mail_from=settings.mail_from, policy=delivery_policy(settings)
+        runtime.uow,
+        transport,
+        mail_from=settings.mail_from,
+        policy=delivery_policy(settings),
+        prepare=digest_preparer(mailer),
+    )
+    planner = DigestPlanner(
+        runtime.uow, mail_from=settings.mail_from, poll_interval_s=settings.relay_poll_interval_s
     )
     runtime.run_in_background("email-sender", sender.run)
+    runtime.run_in_background("digest-planner", planner.run)
     app = create_service_app(
         runtime,
         title="Forum notifications",
@@ -55,4 +65,5 @@ def create_app(settings: ForumSettings) -> FastAPI:
         description="Emails attendees and speakers about their registration and the programme.",
     )
     app.state.sender = sender
+    app.state.planner = planner
     return app

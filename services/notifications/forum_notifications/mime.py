@@ -15,7 +15,7 @@ from email.parser import BytesParser
 from email.policy import SMTP, default
 from email.utils import format_datetime, parseaddr
 
-from forum_notifications.domain import OutgoingEmail, header_text
+from forum_notifications.domain import Attachment, OutgoingEmail, header_text
 
 
 class BadAddressError(ValueError):
@@ -47,8 +47,30 @@ def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> Ema
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text_body, charset="utf-8", cte="base64")
     message.add_alternative(email.html_body, subtype="html", charset="utf-8", cte="base64")
+    _attach(message, email.attachments)
     _check_headers(message)
     return message
+
+
+def _attach(message: EmailMessage, attachments: tuple[Attachment, ...]) -> None:
+    """Inline images go into a multipart/related beside the HTML; files become attachments."""
+    html = message.get_body(("html",))
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        if item.cid and html is not None:
+            html.add_related(
+                item.data, maintype, subtype, cid=f"<{item.cid}>", filename=item.filename
+            )
+    for item in attachments:
+        if item.cid:
+            continue
+        maintype, _, subtype = item.content_type.partition("/")
+        if maintype == "text":
+            message.add_attachment(
+                item.data.decode(), subtype=subtype, charset="utf-8", filename=item.filename
+            )
+        else:
+            message.add_attachment(item.data, maintype, subtype, filename=item.filename)
 
 
 def _check_headers(message: EmailMessage) -> None:

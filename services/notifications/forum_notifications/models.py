@@ -42,6 +42,75 @@ class AttendeeRow(Base):
     version: Mapped[int]
 
 
+class AgendaEntryRow(Base):
+    """Who chose which session: the index a schedule change fans out through."""
+
+    __tablename__ = "agenda_entries"
+
+    registration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class SessionRow(Base):
+    """The latest released state of a session (`SessionSnapshot` as JSON)."""
+
+    __tablename__ = "sessions"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    forum_code: Mapped[str] = mapped_column(String(64), index=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int]
+
+
+class HallRow(Base):
+    __tablename__ = "halls"
+
+    hall_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    forum_code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    version: Mapped[int]
+
+
+class SpeakerRow(Base):
+    __tablename__ = "speakers"
+
+    speaker_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    forum_code: Mapped[str] = mapped_column(String(64))
+    full_name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    version: Mapped[int]
+
+
+class ReleaseRow(Base):
+    """A published release waiting for its `session.changed` events, then fanned out once."""
+
+    __tablename__ = "releases"
+
+    forum_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_version: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[uuid.UUID]
+    correlation_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    session_ids: Mapped[list[str]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    planned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recipients: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class SessionChangeRow(Base):
+    """One `schedule.session.changed` of a release: the session before and after."""
+
+    __tablename__ = "session_changes"
+
+    forum_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_version: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    session: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 class EmailRow(Base):
     """One email to one person for one reason; unique per (source event, recipient, template)."""
 
@@ -60,9 +129,12 @@ class EmailRow(Base):
     to_name: Mapped[str] = mapped_column(String(300))
     to_email: Mapped[str] = mapped_column(String(320))
     locale: Mapped[str] = mapped_column(String(8))
-    subject: Mapped[str] = mapped_column(String(1000))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    # Rendered when queued, or (digests) when first leased: NULL until then, `payload` says what.
+    subject: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    text_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    html_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     message_id: Mapped[str] = mapped_column(String(400))
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,12 +12,12 @@ from typing import Any
 import aio_pika
 from fastapi import FastAPI
 from forum_notifications.main import create_app
-from forum_notifications.models import EmailRow
+from forum_notifications.models import EmailRow, ReleaseRow
 from forum_shared.contracts import EventEnvelope
 from forum_shared.messaging.topology import EVENTS_EXCHANGE_NAME
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 
 @asynccontextmanager
@@ -72,3 +73,27 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not reached within {within_s} s (last: {result!r})")
         await asyncio.sleep(0.05)
+
+
+async def processed(app: FastAPI, event_id: uuid.UUID) -> bool:
+    """The service's inbox has recorded the event (its effects committed)."""
+    runtime: ServiceRuntime = app.state.runtime
+    table = runtime.inbox_table
+    async with runtime.session_factory() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(table).where(table.c.event_id == str(event_id))
+        )
+    return bool(found)
+
+
+async def all_settled(app: FastAPI) -> bool:
+    """No email is queued any more, and no release waits to be planned."""
+    runtime: ServiceRuntime = app.state.runtime
+    async with runtime.session_factory() as session:
+        queued = await session.scalar(
+            select(func.count()).select_from(EmailRow).where(EmailRow.status == "queued")
+        )
+        waiting = await session.scalar(
+            select(func.count()).select_from(ReleaseRow).where(ReleaseRow.planned_at.is_(None))
+        )
+    return queued == 0 and waiting == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import uuid4
@@ -10,14 +10,9 @@ from uuid import uuid4
 import pytest
 from forum_notifications import repository
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
-from forum_notifications.models import Base, EmailRow
-from forum_notifications.rendering import Renderer
+from forum_notifications.models import EmailRow
 from forum_notifications.smtp import PermanentSendError, TransientSendError
-from forum_notifications.use_cases import Mailer, register_attendee, update_forum
-from forum_shared.contracts.registration import AttendeeRegistered
-from forum_shared.contracts.schedule import ForumUpdated
 from forum_shared.service import ServiceRuntime
-from forum_shared.settings import ForumSettings
 from sqlalchemy import select, update
 
 from tests.notifications.factories import MAIL_FROM, attendee_registered, forum_updated
@@ -37,22 +32,10 @@ class FakeTransport:
         return None
 
 
-@pytest.fixture
-async def runtime(make_settings: Callable[..., ForumSettings]) -> AsyncIterator[ServiceRuntime]:
-    settings = make_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    runtime = ServiceRuntime("notifications", settings, Base.metadata)
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    mailer = Mailer(Renderer(), settings.secret_key, "http://forum.test", MAIL_FROM)
-    async with runtime.uow() as uow:
-        await update_forum(uow, ForumUpdated.model_validate(forum_updated().data))
-        envelope = attendee_registered()
-        data = AttendeeRegistered.model_validate(envelope.data)
-        await register_attendee(uow, envelope, data, mailer=mailer)
-        await uow.commit()
-    yield runtime
-    await runtime.engine.dispose()
+@pytest.fixture(autouse=True)
+async def queued(feed: Callable[..., Awaitable[None]]) -> None:
+    """One confirmation queued for every test here."""
+    await feed(forum_updated(), attendee_registered())
 
 
 def sender(runtime: ServiceRuntime, transport: FakeTransport, **policy: object) -> EmailSender:

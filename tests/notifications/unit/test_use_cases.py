@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 from forum_notifications import repository
-from forum_notifications.models import Base, EmailRow
-from forum_notifications.rendering import Renderer
+from forum_notifications.models import EmailRow
 from forum_notifications.use_cases import (
     ForumNotKnownYetError,
     Mailer,
@@ -20,28 +18,11 @@ from forum_shared.contracts.registration import AttendeeRegistered
 from forum_shared.contracts.schedule import ForumUpdated
 from forum_shared.links import manage_token
 from forum_shared.service import ServiceRuntime
-from forum_shared.settings import ForumSettings
 from sqlalchemy import select
 
-from tests.notifications.factories import FORUM, MAIL_FROM, attendee_registered, forum_updated
+from tests.notifications.factories import FORUM, attendee_registered, forum_updated
 
 SECRET = "test-secret-key-0123456789abcdef0123456789"
-
-
-@pytest.fixture
-async def runtime(make_settings: Callable[..., ForumSettings]) -> AsyncIterator[ServiceRuntime]:
-    settings = make_settings()
-    runtime = ServiceRuntime("notifications", settings, Base.metadata)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    yield runtime
-    await runtime.engine.dispose()
-
-
-@pytest.fixture
-def mailer() -> Mailer:
-    return Mailer(Renderer(), SECRET, "http://forum.test", MAIL_FROM)
 
 
 async def _apply_forum(runtime: ServiceRuntime, version: int, title: str) -> bool:

@@ -1,69 +1,24 @@
-"""All SQL of the notifications service. Repositories read and write; they never commit."""
+"""The email log: queued rows, leases, and how each row ends (sent or failed)."""
 
 from __future__ import annotations
 
-import dataclasses
+import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.domain import (
-    AttendeeView,
+    Attachment,
     EmailStatus,
-    ForumView,
     NewEmail,
     OutgoingEmail,
+    RenderedEmail,
 )
-from forum_notifications.models import AttendeeRow, EmailRow, ForumRow
-
-
-async def get_forum(session: AsyncSession, code: str) -> ForumView | None:
-    row = await session.get(ForumRow, code)
-    if row is None:
-        return None
-    return ForumView(
-        code=row.code,
-        title=row.title,
-        venue=row.venue,
-        address=row.address,
-        timezone=row.timezone,
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        version=row.version,
-    )
-
-
-async def forum_version(session: AsyncSession, code: str) -> int | None:
-    found: int | None = await session.scalar(select(ForumRow.version).where(ForumRow.code == code))
-    return found
-
-
-async def put_forum(session: AsyncSession, forum: ForumView) -> None:
-    await session.merge(ForumRow(**dataclasses.asdict(forum)))
-
-
-async def get_attendee(session: AsyncSession, registration_id: uuid.UUID) -> AttendeeView | None:
-    row = await session.get(AttendeeRow, registration_id)
-    if row is None:
-        return None
-    return AttendeeView(
-        registration_id=row.registration_id,
-        forum_code=row.forum_code,
-        full_name=row.full_name,
-        email=row.email,
-        locale=row.locale,
-        category=row.category,
-        status=row.status,
-        agenda=list(row.agenda or []),
-        link_generation=row.link_generation,
-        version=row.version,
-    )
-
-
-async def put_attendee(session: AsyncSession, attendee: AttendeeView) -> None:
-    await session.merge(AttendeeRow(**dataclasses.asdict(attendee)))
+from forum_notifications.models import EmailRow
 
 
 async def email_exists(
@@ -94,6 +49,7 @@ def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
             subject=email.content.subject,
             text_body=email.content.text,
             html_body=email.content.html,
+            attachments=[_attachment_json(a) for a in email.content.attachments],
             message_id=email.message_id,
             status=EmailStatus.QUEUED,
             attempts=0,
@@ -102,9 +58,15 @@ def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
     )
 
 
+async def add_emails(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-queue emails rendered later (fan-out): one executemany, no ORM objects."""
+    if rows:
+        await session.execute(insert(EmailRow), list(rows))
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease_until: datetime, token: uuid.UUID, limit: int
-) -> list[OutgoingEmail]:
+) -> list[EmailRow]:
     """Lease due queued rows to one sender; `SKIP LOCKED` lets replicas share the work.
 
     The lease (a later `next_attempt_at` and our `claim_token`) hands a row back to any sender
@@ -122,24 +84,60 @@ async def claim_due(
     for row in rows:
         row.claim_token = token
         row.next_attempt_at = lease_until
-    return [
-        OutgoingEmail(
-            id=row.id,
-            source_event_id=row.source_event_id,
-            recipient_id=row.recipient_id,
-            template=row.template,
-            forum_code=row.forum_code,
-            correlation_id=row.correlation_id,
-            to_name=row.to_name,
-            to_email=row.to_email,
-            subject=row.subject,
-            text_body=row.text_body,
-            html_body=row.html_body,
-            message_id=row.message_id,
-            attempts=row.attempts,
-        )
-        for row in rows
-    ]
+    return list(rows)
+
+
+def fill_content(row: EmailRow, content: RenderedEmail) -> None:
+    row.subject = content.subject
+    row.text_body = content.text
+    row.html_body = content.html
+    row.attachments = [_attachment_json(a) for a in content.attachments]
+
+
+def fail_leased(row: EmailRow, *, reason: str, now: datetime) -> None:
+    """Fail a row this sender holds in the current transaction (it could not be rendered)."""
+    row.status = EmailStatus.FAILED
+    row.failed_at = now
+    row.attempts += 1
+    row.last_error = reason
+    row.claim_token = None
+
+
+def to_outgoing(row: EmailRow) -> OutgoingEmail:
+    return OutgoingEmail(
+        id=row.id,
+        source_event_id=row.source_event_id,
+        recipient_id=row.recipient_id,
+        template=row.template,
+        forum_code=row.forum_code,
+        correlation_id=row.correlation_id,
+        to_name=row.to_name,
+        to_email=row.to_email,
+        subject=row.subject or "",
+        text_body=row.text_body or "",
+        html_body=row.html_body or "",
+        message_id=row.message_id,
+        attempts=row.attempts,
+        attachments=tuple(_attachment(a) for a in row.attachments or []),
+    )
+
+
+def _attachment_json(attachment: Attachment) -> dict[str, str]:
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "data": base64.b64encode(attachment.data).decode(),
+        "cid": attachment.cid or "",
+    }
+
+
+def _attachment(data: dict[str, str]) -> Attachment:
+    return Attachment(
+        filename=data["filename"],
+        content_type=data["content_type"],
+        data=base64.b64decode(data["data"]),
+        cid=data.get("cid") or None,
+    )
 
 
 async def _settle(

@@ -1,0 +1,41 @@
+"""All SQL of the notifications service. Repositories read and write; they never commit."""
+
+from forum_notifications.repository.emails import (
+    add_email,
+    add_emails,
+    claim_due,
+    email_exists,
+    fail_leased,
+    fill_content,
+    mark_failed,
+    mark_sent,
+    reschedule,
+    to_outgoing,
+)
+from forum_notifications.repository.replicas import (
+    forget_attendee,
+    forum_version,
+    get_attendee,
+    get_forum,
+    put_attendee,
+    put_forum,
+)
+
+__all__ = [
+    "add_email",
+    "add_emails",
+    "claim_due",
+    "email_exists",
+    "fail_leased",
+    "fill_content",
+    "forget_attendee",
+    "forum_version",
+    "get_attendee",
+    "get_forum",
+    "mark_failed",
+    "mark_sent",
+    "put_attendee",
+    "put_forum",
+    "reschedule",
+    "to_outgoing",
+]
