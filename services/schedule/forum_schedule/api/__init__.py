@@ -9,6 +9,7 @@ from forum_shared.service import ServiceRuntime
 from forum_schedule.api.calendar import calendar_router
 from forum_schedule.api.catalogue import catalogue_router
 from forum_schedule.api.forums import forums_router
+from forum_schedule.api.imports import imports_router
 from forum_schedule.api.releases import releases_router
 from forum_schedule.api.sessions import sessions_router
 
@@ -21,4 +22,5 @@ def routers(runtime: ServiceRuntime) -> list[APIRouter]:
         calendar_router(runtime),  # before sessions: `/sessions/{id}.ics` must match first
         sessions_router(runtime, admin),
         releases_router(runtime, admin),
+        imports_router(runtime, admin),
     ]

@@ -36,6 +36,10 @@ class ConflictError(ScheduleError):
     error = "conflict"
 
 
+class NothingToReleaseError(ConflictError):
+    """The drafts equal the latest release."""
+
+
 class StaleVersionError(ScheduleError):
     """The client edited an old version: a newer write would otherwise be lost."""
 

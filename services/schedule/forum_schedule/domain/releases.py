@@ -24,7 +24,7 @@ from forum_shared.contracts.schedule import (
 
 from forum_schedule.domain.catalogue import Hall
 from forum_schedule.domain.conflicts import Conflict, conflict_out
-from forum_schedule.domain.errors import ConflictError, InvalidError
+from forum_schedule.domain.errors import ConflictError, InvalidError, NothingToReleaseError
 from forum_schedule.domain.sessions import Session
 
 # Which snapshot fields make which kind of change, in the order kinds are reported.
@@ -184,7 +184,7 @@ def plan_release(
         elif prior is not None:
             snapshots.append(prior)
     if not changes:
-        raise ConflictError(
+        raise NothingToReleaseError(
             "Нет изменений для публикации: программа совпадает с последним выпуском",
             "Nothing to release: the programme equals the latest release",
         )

@@ -51,6 +51,12 @@ class HallRepository:
         )
         await self.session.flush()
 
+    async def update(self, hall: Hall) -> None:
+        row = await self.session.get(HallRow, hall.id)
+        assert row is not None
+        row.name, row.capacity, row.version = hall.name.model_dump(), hall.capacity, hall.version
+        await self.session.flush()
+
     async def list_for(self, forum_code: str) -> dict[uuid.UUID, Hall]:
         rows = await self.session.scalars(select(HallRow).where(HallRow.forum_code == forum_code))
         return {row.id: _hall(row) for row in rows}
@@ -73,6 +79,14 @@ class SpeakerRepository:
                 version=speaker.version,
             )
         )
+        await self.session.flush()
+
+    async def update(self, speaker: Speaker) -> None:
+        row = await self.session.get(SpeakerRow, speaker.id)
+        assert row is not None
+        row.full_name, row.organization = speaker.full_name, speaker.organization
+        row.position, row.email, row.locale = speaker.position, speaker.email, speaker.locale
+        row.version = speaker.version
         await self.session.flush()
 
     async def list_for(self, forum_code: str) -> dict[uuid.UUID, Speaker]:

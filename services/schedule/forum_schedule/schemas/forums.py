@@ -61,7 +61,7 @@ class ForumIn(BaseModel):
         return value
 
     def to_domain(self) -> ForumDetails:
-        return ForumDetails(**{name: getattr(self, name) for name in type(self).model_fields})
+        return ForumDetails(**{name: getattr(self, name) for name in ForumIn.model_fields})
 
 
 def forum_out(forum: Forum) -> dict[str, Any]:
