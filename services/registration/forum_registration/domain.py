@@ -98,12 +98,7 @@ def clean_form(form: RegistrationForm) -> RegistrationForm:
         problems.append(FieldProblem("full_name", "required"))
     if not email:
         problems.append(FieldProblem("email", "required"))
-    elif not has_control_characters(email) and not _EMAIL.match(email):
-        problems.append(FieldProblem("email", "invalid_email"))
-    if phone and not has_control_characters(phone):
-        digits = sum(ch.isdigit() for ch in phone)
-        if not _PHONE.match(phone) or not 5 <= digits <= 15:
-            problems.append(FieldProblem("phone", "invalid_phone"))
+    problems.extend(_contact_problems(email, phone))
     region = None
     if not region_text:
         problems.append(FieldProblem("region", "required"))
@@ -129,6 +124,17 @@ def clean_form(form: RegistrationForm) -> RegistrationForm:
         session_ids=form.session_ids,
         consents=dict(form.consents),
     )
+
+
+def _contact_problems(email: str | None, phone: str | None) -> list[FieldProblem]:
+    problems = []
+    if email and not has_control_characters(email) and not _EMAIL.match(email):
+        problems.append(FieldProblem("email", "invalid_email"))
+    if phone and not has_control_characters(phone):
+        digits = sum(ch.isdigit() for ch in phone)
+        if not _PHONE.match(phone) or not 5 <= digits <= 15:
+            problems.append(FieldProblem("phone", "invalid_phone"))
+    return problems
 
 
 def _consent_problems(consents: dict[str, bool]) -> list[FieldProblem]:
@@ -183,3 +189,40 @@ def initial_status(category: AttendeeCategory, *, room: bool) -> RegistrationSta
 def seat_status(capacity: int | None, taken: int) -> str:
     """A session seat while one is free (no capacity means no limit), else its waitlist."""
     return "confirmed" if capacity is None or taken < capacity else "waitlisted"
+
+
+ACTIVE_STATUSES = frozenset(
+    {
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.PENDING_APPROVAL,
+        RegistrationStatus.WAITLISTED,
+    }
+)
+CONTACT_FIELDS = ("full_name", "email", "phone", "organization", "position", "region", "locale")
+REQUIRED_FIELDS = frozenset({"full_name", "email", "region", "locale"})
+
+
+def ensure_active(status: str) -> None:
+    """Only a live registration (confirmed, pending or waitlisted) can change its agenda."""
+    if status not in ACTIVE_STATUSES:
+        raise RegistrationError("registration_inactive", status=status)
+
+
+def clean_changes(changes: dict[str, str | None]) -> dict[str, str | None]:
+    """Contact changes, cleaned and validated like the form (`InvalidFormError` otherwise)."""
+    problems: list[FieldProblem] = []
+    cleaned: dict[str, str | None] = {}
+    for name, value in changes.items():
+        text = _clean(value, name, problems)
+        if text is None and name in REQUIRED_FIELDS:
+            problems.append(FieldProblem(name, "required"))
+        cleaned[name] = text
+    problems.extend(_contact_problems(cleaned.get("email"), cleaned.get("phone")))
+    region = cleaned.get("region")
+    if region and not has_control_characters(region):
+        cleaned["region"] = canonical_region(region)
+        if cleaned["region"] is None:
+            problems.append(FieldProblem("region", "unknown_region"))
+    if problems:
+        raise InvalidFormError(problems)
+    return cleaned

@@ -51,7 +51,11 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "Idempotency-Key должен быть непустым и не длиннее {limit} символов",
         "Idempotency-Key must be non-empty and at most {limit} characters",
     ),
-    "not_allowed": (409, "Действие недоступно: {reason}", "Not possible: {reason}"),
+    "registration_inactive": (
+        409,
+        "Действие недоступно для регистрации в статусе «{status}»",
+        "Not possible for a registration with status '{status}'",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

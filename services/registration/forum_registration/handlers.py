@@ -10,13 +10,13 @@ from forum_shared.contracts.schedule import ForumUpdated, SessionChanged
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import Handler, PermanentError
 
-from forum_registration.use_cases import apply_forum_update, apply_session_change
+from forum_registration.replicas import apply_forum_update, apply_session_change
 
 
 async def on_forum_updated(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
     if not isinstance(data, ForumUpdated):
         raise PermanentError(f"expected ForumUpdated, got {type(data).__name__}")
-    await apply_forum_update(uow.session, data)
+    await apply_forum_update(uow, envelope, data)
 
 
 async def on_session_changed(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:

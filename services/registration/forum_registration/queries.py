@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from forum_shared.contracts.common import AttendeeCategory, Locale, RegistrationStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_registration.domain import RegistrationError
-from forum_registration.repository import Forums, Registrations, forum_terms
-from forum_registration.schemas import ForumInfo
+from forum_registration.models import RegistrationRow
+from forum_registration.repository import Agendas, Forums, Registrations, forum_terms
+from forum_registration.schemas import (
+    AgendaItem,
+    ConsentView,
+    ForumInfo,
+    RegistrationView,
+)
 
 
 async def forum_info(session: AsyncSession, code: str, *, now: datetime) -> ForumInfo:
@@ -31,4 +38,30 @@ async def forum_info(session: AsyncSession, code: str, *, now: datetime) -> Foru
         registration_open=is_open,
         capacity=forum.capacity,
         places_left=None if forum.capacity is None else max(forum.capacity - confirmed, 0),
+    )
+
+
+async def registration_view(session: AsyncSession, row: RegistrationRow) -> RegistrationView:
+    agenda = await Agendas(session).of(row.id)
+    consents = await Registrations(session).consents(row.id)
+    return RegistrationView(
+        id=row.id,
+        forum=row.forum_code,
+        status=RegistrationStatus(row.status),
+        full_name=row.full_name,
+        email=row.email,
+        phone=row.phone,
+        organization=row.organization,
+        position=row.position,
+        region=row.region,
+        category=AttendeeCategory(row.category),
+        locale=Locale(row.locale),
+        agenda=[AgendaItem(session_id=a.session_id, status=a.status) for a in agenda],
+        consents=[
+            ConsentView(purpose=c.purpose, text_version=c.text_version, given_at=c.given_at)
+            for c in consents
+        ],
+        version=row.version,
+        created_at=row.created_at,
+        checked_in_at=row.checked_in_at,
     )

@@ -165,6 +165,14 @@ class Agendas:
         )
         return list(found.scalars())
 
+    async def of_session(self, session_id: uuid.UUID) -> list[AgendaRow]:
+        found = await self.session.execute(
+            select(AgendaRow)
+            .where(AgendaRow.session_id == session_id)
+            .order_by(AgendaRow.registration_id)
+        )
+        return list(found.scalars())
+
     async def seats_taken(self, session_id: uuid.UUID) -> int:
         found = await self.session.execute(
             select(func.count()).where(

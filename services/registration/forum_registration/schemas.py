@@ -97,3 +97,69 @@ class ForumInfo(BaseModel):
     registration_open: bool
     capacity: int | None
     places_left: int | None
+
+
+class AgendaItem(BaseModel):
+    session_id: uuid.UUID
+    status: str = Field(description="`confirmed` (a seat) or `waitlisted`")
+
+
+class ConsentView(BaseModel):
+    purpose: str
+    text_version: str
+    given_at: datetime
+
+
+class RegistrationView(BaseModel):
+    id: uuid.UUID
+    forum: str
+    status: RegistrationStatus
+    full_name: str
+    email: str
+    phone: str | None
+    organization: str | None
+    position: str | None
+    region: str
+    category: AttendeeCategory
+    locale: Locale
+    agenda: list[AgendaItem]
+    consents: list[ConsentView]
+    version: int
+    created_at: datetime
+    checked_in_at: datetime | None
+
+
+class ContactChanges(BaseModel):
+    """Only the fields sent change; `phone`, `organization`, `position` may be set to null."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"phone": "+7 902 000-00-00"}]}
+    )
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=300)
+    email: str | None = Field(default=None, min_length=3, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    organization: str | None = Field(default=None, max_length=300)
+    position: str | None = Field(default=None, max_length=300)
+    region: str | None = Field(default=None, min_length=1, max_length=200)
+    locale: Locale | None = None
+
+    def changes(self) -> dict[str, str | None]:
+        sent = self.model_dump(mode="json", exclude_unset=True)
+        return {k: (str(v) if v is not None else None) for k, v in sent.items()}
+
+
+class AgendaRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session_ids: list[uuid.UUID] = Field(max_length=100)
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+
+
+class Accepted(BaseModel):
+    message: str

@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from forum_shared.contracts.envelope import EventEnvelope
-from forum_shared.contracts.schedule import ForumUpdated, SessionChanged
 from forum_shared.db import UnitOfWork
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +24,8 @@ from forum_registration.domain import (
     email_key,
     initial_status,
 )
-from forum_registration.models import ConsentRow, ForumRow, RegistrationRow, SessionRow
-from forum_registration.repository import Forums, Registrations, Sessions, forum_terms
+from forum_registration.models import ConsentRow, RegistrationRow
+from forum_registration.repository import Forums, Registrations, forum_terms
 
 BeforeCommit = Callable[[AsyncSession, "Registered"], Awaitable[None]]
 
@@ -128,41 +126,3 @@ def _add_consents(
                     client_address=client_address,
                 )
             )
-
-
-async def apply_forum_update(session: AsyncSession, data: ForumUpdated) -> bool:
-    """Keep the forum replica; an event not newer than what we hold changes nothing."""
-    forums = Forums(session)
-    row = await forums.get(data.code)
-    if row is not None and row.version >= data.version:
-        return False
-    if row is None:
-        row = ForumRow(code=data.code)
-        forums.add(row)
-    row.title = data.title.model_dump()
-    row.timezone = data.timezone
-    row.starts_on = data.starts_on
-    row.ends_on = data.ends_on
-    row.capacity = data.capacity
-    row.registration_opens_at = data.registration_opens_at
-    row.registration_closes_at = data.registration_closes_at
-    row.version = data.version
-    return True
-
-
-async def apply_session_change(
-    uow: UnitOfWork, envelope: EventEnvelope, data: SessionChanged
-) -> bool:
-    """Keep the session replica (capacity and status); older versions change nothing."""
-    sessions = Sessions(uow.session)
-    snapshot = data.session
-    row = await sessions.get(snapshot.session_id)
-    if row is not None and row.version >= snapshot.version:
-        return False
-    if row is None:
-        row = SessionRow(session_id=snapshot.session_id, forum_code=envelope.forum)
-        sessions.add(row)
-    row.capacity = snapshot.capacity
-    row.status = snapshot.status.value
-    row.version = snapshot.version
-    return True

@@ -1,0 +1,88 @@
+"""Freed places go to the waitlist: the forum's first, and each session's first.
+
+Callers hold the forum row lock (forum places) or the session row lock (session seats), so
+two releases never promote the same person or more people than there are places.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from forum_shared.db import UnitOfWork
+
+from forum_registration import events
+from forum_registration.models import ForumRow, RegistrationRow, SessionRow
+from forum_registration.repository import Agendas, Registrations, Sessions, forum_terms
+
+
+async def fill_forum(
+    uow: UnitOfWork, forum: ForumRow, *, now: datetime, correlation_id: uuid.UUID | None
+) -> list[RegistrationRow]:
+    """Promote waitlisted attendees, first come first served, while the forum has room."""
+    registrations = Registrations(uow.session)
+    terms = forum_terms(forum)
+    promoted: list[RegistrationRow] = []
+    while terms.has_room(await registrations.count_with_status(forum.code, "confirmed")):
+        first = await registrations.first_waitlisted(forum.code)
+        if first is None:
+            break
+        first.status = "confirmed"
+        first.version += 1
+        first.updated_at = now
+        uow.record(
+            events.envelope(events.promoted(first), forum=forum.code, correlation_id=correlation_id)
+        )
+        promoted.append(first)
+    return promoted
+
+
+async def fill_session(
+    uow: UnitOfWork, session_row: SessionRow, *, now: datetime, correlation_id: uuid.UUID | None
+) -> None:
+    """Give freed seats of a session to its waitlist; each promoted attendee hears of it."""
+    agendas = Agendas(uow.session)
+    registrations = Registrations(uow.session)
+    sid = session_row.session_id
+    while session_row.capacity is None or await agendas.seats_taken(sid) < session_row.capacity:
+        entry = await agendas.first_waitlisted(sid)
+        if entry is None:
+            return
+        entry.status = "confirmed"
+        attendee = await registrations.lock(entry.registration_id)
+        assert attendee is not None
+        attendee.version += 1
+        attendee.updated_at = now
+        uow.record(
+            events.envelope(
+                events.agenda_changed(attendee, await agendas.of(attendee.id), [sid]),
+                forum=attendee.forum_code,
+                correlation_id=correlation_id,
+            )
+        )
+
+
+async def release_agenda(
+    uow: UnitOfWork,
+    registration: RegistrationRow,
+    session_ids: list[uuid.UUID] | None = None,
+    *,
+    now: datetime,
+    correlation_id: uuid.UUID | None,
+) -> None:
+    """Drop sessions from an agenda (all of them by default) and pass the seats on."""
+    agendas = Agendas(uow.session)
+    entries = [
+        entry
+        for entry in await agendas.of(registration.id)
+        if session_ids is None or entry.session_id in session_ids
+    ]
+    locked = await Sessions(uow.session).lock_many([entry.session_id for entry in entries])
+    for entry in entries:
+        await agendas.delete(entry)
+    await uow.session.flush()
+    for entry in entries:
+        if entry.status == "confirmed" and entry.session_id in locked:
+            await fill_session(
+                uow, locked[entry.session_id], now=now, correlation_id=correlation_id
+            )
