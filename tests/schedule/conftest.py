@@ -55,6 +55,18 @@ async def schedule_client(
 
 
 @pytest.fixture
+async def sqlite_schedule_client(
+    make_settings: Callable[..., ForumSettings], amqp_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The embedded default: no FORUM_DATABASE_URL, an SQLite file under the var dir."""
+    app = create_app(make_settings(amqp_url=amqp_url, database_url=None))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.fixture
 async def bus_tap(schedule_client: httpx.AsyncClient, amqp_url: str) -> AsyncIterator[BusTap]:
     # After the app started, so the service has declared `forum.events`.
     connection = await aio_pika.connect_robust(amqp_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
@@ -24,6 +25,19 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         )
         return hall_out(hall)
 
+    @router.put("/halls/{hall_id}", dependencies=[admin])
+    async def revise_hall(
+        code: ForumCode, hall_id: uuid.UUID, body: HallIn, correlation_id: CorrelationId
+    ) -> dict[str, Any]:
+        hall = await catalogue.revise_hall(
+            code,
+            hall_id,
+            body.to_domain(code),
+            uow_factory=runtime.uow,
+            correlation_id=correlation_id,
+        )
+        return hall_out(hall)
+
     @router.get("/halls")
     async def list_halls(code: ForumCode) -> list[dict[str, Any]]:
         return [hall_out(h) for h in await catalogue.list_halls(code, uow_factory=runtime.uow)]
@@ -34,6 +48,19 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
     ) -> dict[str, Any]:
         speaker = await catalogue.add_speaker(
             body.to_domain(code), uow_factory=runtime.uow, correlation_id=correlation_id
+        )
+        return speaker_out(speaker)
+
+    @router.put("/speakers/{speaker_id}", dependencies=[admin])
+    async def revise_speaker(
+        code: ForumCode, speaker_id: uuid.UUID, body: SpeakerIn, correlation_id: CorrelationId
+    ) -> dict[str, Any]:
+        speaker = await catalogue.revise_speaker(
+            code,
+            speaker_id,
+            body.to_domain(code),
+            uow_factory=runtime.uow,
+            correlation_id=correlation_id,
         )
         return speaker_out(speaker)
 

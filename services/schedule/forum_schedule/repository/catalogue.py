@@ -51,6 +51,10 @@ class HallRepository:
         )
         await self.session.flush()
 
+    async def get(self, forum_code: str, hall_id: uuid.UUID) -> Hall | None:
+        row = await self.session.get(HallRow, hall_id)
+        return _hall(row) if row is not None and row.forum_code == forum_code else None
+
     async def update(self, hall: Hall) -> None:
         row = await self.session.get(HallRow, hall.id)
         assert row is not None
@@ -80,6 +84,10 @@ class SpeakerRepository:
             )
         )
         await self.session.flush()
+
+    async def get(self, forum_code: str, speaker_id: uuid.UUID) -> Speaker | None:
+        row = await self.session.get(SpeakerRow, speaker_id)
+        return _speaker(row) if row is not None and row.forum_code == forum_code else None
 
     async def update(self, speaker: Speaker) -> None:
         row = await self.session.get(SpeakerRow, speaker.id)
