@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from forum_shared.logging import configure_logging
 from forum_shared.settings import ForumSettings
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="run the whole platform in one process")
     dev.add_argument("--port", type=int, default=8000)
 
+    docs = commands.add_parser("docs", help="regenerate the AsyncAPI documents")
+    docs.add_argument("--out", type=Path, default=Path("docs/asyncapi"))
+
     ops.add_commands(commands)
     return parser
 
@@ -100,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.service, args.port)
     if args.command == "dev":
         return run_dev(args.port)
+    if args.command == "docs":
+        from forum_cli.docs import write_documents
+
+        for path in write_documents(args.out):
+            print(f"wrote {path}")
+        return 0
     if args.command == "dlq":
         return ops.run_dlq(args)
     if args.command == "outbox":
