@@ -28,9 +28,14 @@ def forum_context(forum: ForumView, locale: str) -> dict[str, Any]:
 
 
 def registration_context(
-    forum: ForumView, attendee: AttendeeView, *, manage_url: str
+    forum: ForumView,
+    attendee: AttendeeView,
+    *,
+    manage_url: str,
+    agenda: list[dict[str, Any]] | None = None,
+    badge_cid: str | None = None,
 ) -> dict[str, Any]:
-    """Context of confirmation, pending-approval and waitlisted emails."""
+    """Context of every email about a registration (confirmation, approval, waitlist…)."""
     locale = pick_locale(attendee.locale)
     return {
         "locale": locale,
@@ -39,4 +44,6 @@ def registration_context(
         "status": attendee.status,
         "forum": forum_context(forum, locale),
         "manage_url": manage_url,
+        "agenda": agenda or [],
+        "badge_cid": badge_cid,
     }

@@ -35,6 +35,7 @@ class Template(StrEnum):
     PROMOTED = "promoted"
     SESSION_PROMOTED = "session_promoted"
     CANCELLED = "cancelled"
+    MANAGE_LINK = "manage_link"
     SCHEDULE_DIGEST = "schedule_digest"
 
 

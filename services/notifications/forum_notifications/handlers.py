@@ -5,8 +5,20 @@ They never commit; the consumer wrapper records the inbox row and commits once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from forum_shared.contracts import EventData, EventEnvelope
-from forum_shared.contracts.registration import AttendeeRegistered
+from forum_shared.contracts.registration import (
+    AgendaChanged,
+    AttendeeApproved,
+    AttendeeCancelled,
+    AttendeeErased,
+    AttendeePromoted,
+    AttendeeRegistered,
+    AttendeeRejected,
+    AttendeeUpdated,
+    ManageLinkRequested,
+)
 from forum_shared.contracts.schedule import (
     ForumUpdated,
     HallUpdated,
@@ -17,7 +29,7 @@ from forum_shared.contracts.schedule import (
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import Handler
 
-from forum_notifications import schedule_use_cases, use_cases
+from forum_notifications import lifecycle, schedule_use_cases, use_cases
 from forum_notifications.use_cases import Mailer
 
 
@@ -60,4 +72,20 @@ def registration_handlers(mailer: Mailer) -> dict[str, Handler]:
         assert isinstance(data, AttendeeRegistered)
         await use_cases.register_attendee(uow, envelope, data, mailer=mailer)
 
-    return {AttendeeRegistered.event_type: on_attendee_registered}
+    def bind(use_case: Callable[..., Awaitable[None]]) -> Handler:
+        async def handle(envelope: EventEnvelope, data: EventData, uow: UnitOfWork) -> None:
+            await use_case(uow, envelope, data, mailer)
+
+        return handle
+
+    return {
+        AttendeeRegistered.event_type: on_attendee_registered,
+        AttendeeApproved.event_type: bind(lifecycle.on_approved),
+        AttendeeRejected.event_type: bind(lifecycle.on_rejected),
+        AttendeeCancelled.event_type: bind(lifecycle.on_cancelled),
+        AttendeePromoted.event_type: bind(lifecycle.on_promoted),
+        AgendaChanged.event_type: bind(lifecycle.on_agenda_changed),
+        AttendeeUpdated.event_type: bind(lifecycle.on_updated),
+        ManageLinkRequested.event_type: bind(lifecycle.on_link_requested),
+        AttendeeErased.event_type: bind(lifecycle.on_erased),
+    }

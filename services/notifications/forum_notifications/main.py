@@ -10,6 +10,7 @@ from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION, NOTIFICA
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
+from forum_notifications.api import operations_router
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
 from forum_notifications.digest_emails import digest_preparer
 from forum_notifications.fanout import DigestPlanner
@@ -61,7 +62,7 @@ def create_app(settings: ForumSettings) -> FastAPI:
     app = create_service_app(
         runtime,
         title="Forum notifications",
-        routers=[],
+        routers=[operations_router(runtime, mailer)],
         description="Emails attendees and speakers about their registration and the programme.",
     )
     app.state.sender = sender

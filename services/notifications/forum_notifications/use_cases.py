@@ -7,7 +7,7 @@ rows and the queued email rows commit together, so a redelivered event has no se
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,15 +20,29 @@ from forum_shared.links import manage_token, manage_url
 from forum_notifications import repository
 from forum_notifications.composing import registration_context
 from forum_notifications.domain import (
+    Attachment,
     AttendeeView,
     ForumView,
     NewEmail,
+    Template,
     is_newer,
     message_id,
     pick_locale,
     registration_template,
+    sender_domain,
+)
+from forum_notifications.extras import (
+    BADGE_CID,
+    agenda_items,
+    badge_code,
+    badge_image,
+    forum_calendar,
 )
 from forum_notifications.rendering import Renderer
+from forum_notifications.repository import programme
+
+# Emails that confirm a place at the forum carry the QR badge and the calendar file.
+ADMITTED = (Template.CONFIRMATION, Template.APPROVED, Template.PROMOTED)
 
 
 class ForumNotKnownYetError(Exception):
@@ -109,16 +123,42 @@ async def register_attendee(
     )
     await keep_attendee(uow, attendee)
     template = registration_template(attendee.status)
-    if template is None:
-        return
+    if template is not None:
+        await queue_registration_email(uow, envelope, forum, attendee, template, mailer=mailer)
+
+
+async def queue_registration_email(
+    uow: UnitOfWork,
+    envelope: EventEnvelope,
+    forum: ForumView,
+    attendee: AttendeeView,
+    template: Template,
+    *,
+    mailer: Mailer,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """An email about the registration itself: forum facts, agenda, link; badge if admitted."""
+    ids = [uuid.UUID(str(entry["session_id"])) for entry in attendee.agenda]
+    sessions = await programme.sessions_by_id(uow.session, ids) if ids else {}
+    agenda = agenda_items(attendee, sessions, forum.timezone)
     link = mailer.manage_link(attendee.registration_id, attendee.link_generation)
-    await queue_email(
-        uow,
-        envelope,
-        Recipient(attendee.registration_id, attendee.full_name, attendee.email, attendee.locale),
-        template,
-        registration_context(forum, attendee, manage_url=link),
-        mailer=mailer,
+    attachments: tuple[Attachment, ...] = ()
+    if template in ADMITTED:
+        badge = badge_image(badge_code(mailer.secret_key, attendee.registration_id))
+        domain = sender_domain(mailer.mail_from)
+        attachments = (badge, forum_calendar(forum, attendee, agenda, domain))
+    context = registration_context(
+        forum,
+        attendee,
+        manage_url=link,
+        agenda=agenda,
+        badge_cid=BADGE_CID if attachments else None,
+    ) | (extra or {})
+    recipient = Recipient(
+        attendee.registration_id, attendee.full_name, attendee.email, attendee.locale
+    )
+    return await queue_email(
+        uow, envelope, recipient, template, context, mailer=mailer, attachments=attachments
     )
 
 
@@ -130,11 +170,13 @@ async def queue_email(
     context: dict[str, Any],
     *,
     mailer: Mailer,
+    attachments: tuple[Attachment, ...] = (),
 ) -> bool:
     """Render and queue one email per (source event, recipient, template); False if queued."""
     if await repository.email_exists(uow.session, envelope.event_id, recipient.id, template):
         return False
     content = mailer.renderer.render(template, recipient.locale, context)
+    content = replace(content, attachments=attachments)
     repository.add_email(
         uow.session,
         NewEmail(

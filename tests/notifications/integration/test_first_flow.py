@@ -63,6 +63,11 @@ async def test_one_registration_gives_one_confirmation_even_when_redelivered(
     assert f"http://forum.test/manage/{data['registration_id']}?token=" in text.get_content()
     assert len(rows) == 1 and rows[0].status == "sent"
     assert len(smtp_sink.messages) == 1
+    html = message.get_body(("html",))
+    assert html is not None and 'src="cid:badge-qr"' in html.get_content()
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert parts["image/png"]["Content-ID"] == "<badge-qr>"
+    assert "BEGIN:VCALENDAR" in parts["text/calendar"].get_content()
 
 
 async def _all_sent_and_published(app: object) -> bool:

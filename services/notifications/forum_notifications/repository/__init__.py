@@ -10,6 +10,7 @@ from forum_notifications.repository.emails import (
     mark_failed,
     mark_sent,
     reschedule,
+    scrub_recipient,
     to_outgoing,
 )
 from forum_notifications.repository.replicas import (
@@ -37,5 +38,6 @@ __all__ = [
     "put_attendee",
     "put_forum",
     "reschedule",
+    "scrub_recipient",
     "to_outgoing",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -201,3 +201,56 @@ async def reschedule(
         last_error=reason,
         next_attempt_at=next_attempt_at,
     )
+
+
+async def scrub_recipient(session: AsyncSession, recipient_id: uuid.UUID) -> None:
+    """Erasure: keep the delivery record, drop the person's data; unsent mail is not sent."""
+    await session.execute(
+        update(EmailRow)
+        .where(EmailRow.recipient_id == recipient_id, EmailRow.status == EmailStatus.QUEUED)
+        .values(status=EmailStatus.FAILED, last_error="recipient erased", claim_token=None)
+    )
+    await session.execute(
+        update(EmailRow)
+        .where(EmailRow.recipient_id == recipient_id)
+        .values(
+            to_name="",
+            to_email="",
+            subject=None,
+            text_body=None,
+            html_body=None,
+            attachments=[],
+            payload=None,
+        )
+    )
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    recipient_id: uuid.UUID | None,
+    status: str | None,
+    source_event_id: uuid.UUID | None,
+    limit: int,
+) -> Sequence[EmailRow]:
+    query = select(EmailRow).order_by(EmailRow.created_at.desc(), EmailRow.id).limit(limit)
+    if recipient_id is not None:
+        query = query.where(EmailRow.recipient_id == recipient_id)
+    if status is not None:
+        query = query.where(EmailRow.status == status)
+    if source_event_id is not None:
+        query = query.where(EmailRow.source_event_id == source_event_id)
+    return (await session.scalars(query)).all()
+
+
+async def requeue(session: AsyncSession, email_id: uuid.UUID) -> EmailRow | None:
+    """An operator's resend: queued again now, attempts from zero, same Message-ID."""
+    row = await session.get(EmailRow, email_id, with_for_update=True)
+    if row is None or not row.to_email:
+        return None
+    row.status = EmailStatus.QUEUED
+    row.attempts = 0
+    row.next_attempt_at = datetime.now(UTC)
+    row.claim_token = None
+    row.last_error = "resent by an operator"
+    return row
