@@ -24,7 +24,17 @@ async def test_put_forum_publishes_forum_updated(
     assert updated.status_code == 200, updated.text
     assert (updated.json()["version"], updated.json()["capacity"]) == (2, 2000)
 
-    first, second = await bus_tap.wait_for(2)
+    same = await schedule_client.put(
+        f"/v1/forums/{CODE}", json=forum_body(capacity=2000), headers=ADMIN
+    )
+    assert (same.status_code, same.json()["version"]) == (200, 2)  # nothing changed
+    marker = await schedule_client.put(
+        f"/v1/forums/{CODE}", json=forum_body(capacity=2100), headers=ADMIN
+    )
+    assert marker.json()["version"] == 3
+
+    first, second, third = await bus_tap.wait_for(3)
+    assert third["data"]["version"] == 3  # the unchanged PUT published nothing
     assert first["type"] == "schedule.forum.updated"
     assert (first["version"], first["producer"], first["forum"]) == (1, "schedule", CODE)
     assert first["data"]["title"] == {"ru": "ПромЭнергоVolga2022", "en": "PromEnergoVolga2022"}

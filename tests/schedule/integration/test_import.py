@@ -35,6 +35,14 @@ async def test_demo_imports_and_releases_cleanly(
     plenary = next(s for s in programme["days"][0]["sessions"] if s["type"] == "plenary")
     assert plenary["starts_at"] == "2022-11-23T11:30:00+03:00"
     assert plenary["hall"]["name"]["ru"] == "Главный зал"
+    assert len(programme["halls"]) == 6
+    assert "Энергетика" in programme["tracks"]
+    energy = await schedule_client.get(
+        f"/v1/forums/{CODE}/schedule", params={"track": "Энергетика", "day": "2022-11-25"}
+    )
+    titles = [s["title"]["ru"] for d in energy.json()["days"] for s in d["sessions"]]
+    assert len(titles) == 3
+    assert [d["date"] for d in energy.json()["days"]] == ["2022-11-25"]
     # A marker after the re-import: once it arrives, everything recorded before it has too.
     marker = await schedule_client.put(
         f"/v1/forums/{CODE}", json=forum_body(capacity=1600), headers=ADMIN

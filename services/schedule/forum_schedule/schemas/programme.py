@@ -86,4 +86,15 @@ def programme_out(programme: PublishedProgramme, wanted: ProgrammeFilter) -> dic
         "days": [
             {"date": day.isoformat(), "sessions": items} for day, items in sorted(days.items())
         ],
+        # What a page offers as filters, from the whole release (not only the filtered part).
+        "halls": _halls(release.sessions),
+        "tracks": sorted({snap.track for snap in release.sessions if snap.track}),
     }
+
+
+def _halls(sessions: Sequence[SessionSnapshot]) -> list[dict[str, Any]]:
+    halls = {snap.hall_id: snap.hall_name for snap in sessions if snap.hall_id and snap.hall_name}
+    return [
+        {"id": str(hall_id), "name": name.model_dump()}
+        for hall_id, name in sorted(halls.items(), key=lambda item: item[1].ru)
+    ]

@@ -21,7 +21,8 @@ async def save_forum(
 ) -> tuple[Forum, bool]:
     """Create or revise a forum; answers the forum and whether it was created.
 
-    Two concurrent first PUTs race on the primary key: the loser retries as an update.
+    A PUT that changes nothing keeps the version and publishes nothing. Two concurrent first
+    PUTs race on the primary key: the loser retries as an update.
     """
     for attempt in range(2):
         try:
@@ -38,6 +39,8 @@ async def _save_forum_once(
     async with uow:
         forums = ForumRepository(uow.session)
         existing = await forums.get(code, for_update=True)
+        if existing is not None and existing.details == details:
+            return existing, False
         if existing is None:
             forum = Forum.create(code, details)
             await forums.add(forum)
