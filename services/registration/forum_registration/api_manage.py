@@ -53,7 +53,7 @@ def manage_router(ctx: Context) -> APIRouter:
         async with ctx.runtime.uow() as uow:
             row = await Registrations(uow.session).get(registration_id)
             assert row is not None
-            return await registration_view(uow.session, row)
+            return await registration_view(uow.session, row, secret_key=ctx.secret_key)
 
     @router.get("/v1/registrations/{registration_id}", responses=NOT_FOUND)
     async def read(
@@ -66,7 +66,7 @@ def manage_router(ctx: Context) -> APIRouter:
             row = await manage.authorised(
                 uow.session, registration_id, presented_token(authorization, token), caller(request)
             )
-            return await registration_view(uow.session, row)
+            return await registration_view(uow.session, row, secret_key=ctx.secret_key)
 
     @router.patch("/v1/registrations/{registration_id}", responses=WITH_422)
     async def update(

@@ -51,6 +51,27 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "Idempotency-Key должен быть непустым и не длиннее {limit} символов",
         "Idempotency-Key must be non-empty and at most {limit} characters",
     ),
+    "unauthenticated": (
+        401,
+        "Нужен токен организатора: Authorization: Bearer <FORUM_ADMIN_TOKEN>",
+        "An organiser token is required: Authorization: Bearer <FORUM_ADMIN_TOKEN>",
+    ),
+    "forbidden": (403, "Этот токен не даёт прав организатора", "This token is not an organiser's"),
+    "not_pending": (
+        409,
+        "Подтвердить можно только заявку, ожидающую одобрения (сейчас «{status}»)",
+        "Only a registration pending approval can be approved (now '{status}')",
+    ),
+    "badge_invalid": (
+        422,
+        "Код бейджа не распознан: бейдж поддельный или повреждён",
+        "Badge code not recognised: the badge is forged or damaged",
+    ),
+    "badge_not_valid": (
+        409,
+        "Бейдж недействителен: регистрация в статусе «{status}»",
+        "The badge is not valid: the registration is '{status}'",
+    ),
     "registration_inactive": (
         409,
         "Действие недоступно для регистрации в статусе «{status}»",
@@ -112,10 +133,14 @@ def refusal_body(error: RegistrationError, locale: str) -> tuple[int, dict[str, 
     return status, {"error": error.code, "message": message}
 
 
+def _headers(status: int) -> dict[str, str] | None:
+    return {"WWW-Authenticate": "Bearer"} if status == 401 else None
+
+
 async def _registration_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistrationError)
     status, body = refusal_body(exc, request_locale(request))
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=_headers(status))
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
 from forum_registration.api import Context, public_router
+from forum_registration.api_admin import admin_router
 from forum_registration.api_manage import manage_router
 from forum_registration.errors import install_error_handlers
 from forum_registration.handlers import HANDLERS
@@ -28,7 +29,7 @@ def create_app(settings: ForumSettings) -> FastAPI:
         runtime,
         title="Forum registration",
         description=DESCRIPTION,
-        routers=[public_router(ctx), manage_router(ctx)],
+        routers=[public_router(ctx), manage_router(ctx), admin_router(ctx)],
     )
     install_error_handlers(app)
     return app

@@ -7,6 +7,7 @@ from datetime import datetime
 from forum_shared.contracts.common import AttendeeCategory, Locale, RegistrationStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum_registration.badges import badge_code
 from forum_registration.domain import RegistrationError
 from forum_registration.models import RegistrationRow
 from forum_registration.repository import Agendas, Forums, Registrations, forum_terms
@@ -41,7 +42,9 @@ async def forum_info(session: AsyncSession, code: str, *, now: datetime) -> Foru
     )
 
 
-async def registration_view(session: AsyncSession, row: RegistrationRow) -> RegistrationView:
+async def registration_view(
+    session: AsyncSession, row: RegistrationRow, *, secret_key: str
+) -> RegistrationView:
     agenda = await Agendas(session).of(row.id)
     consents = await Registrations(session).consents(row.id)
     return RegistrationView(
@@ -64,4 +67,5 @@ async def registration_view(session: AsyncSession, row: RegistrationRow) -> Regi
         version=row.version,
         created_at=row.created_at,
         checked_in_at=row.checked_in_at,
+        badge_code=badge_code(secret_key, row.id) if row.status == "confirmed" else None,
     )

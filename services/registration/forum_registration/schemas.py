@@ -127,6 +127,9 @@ class RegistrationView(BaseModel):
     version: int
     created_at: datetime
     checked_in_at: datetime | None
+    badge_code: str | None = Field(
+        description="For confirmed attendees: what the QR code on the badge holds"
+    )
 
 
 class ContactChanges(BaseModel):
@@ -163,3 +166,47 @@ class LinkRequest(BaseModel):
 
 class Accepted(BaseModel):
     message: str
+
+
+class AdminRegistration(BaseModel):
+    id: uuid.UUID
+    forum_code: str
+    status: RegistrationStatus
+    full_name: str
+    email: str
+    phone: str | None
+    organization: str | None
+    position: str | None
+    region: str
+    category: AttendeeCategory
+    locale: Locale
+    created_at: datetime
+    checked_in_at: datetime | None
+
+
+class RegistrationPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[AdminRegistration]
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class CheckInRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=200, description="What the badge's QR code holds")
+
+
+class CheckInResult(BaseModel):
+    registration_id: uuid.UUID
+    full_name: str
+    organization: str | None
+    category: AttendeeCategory
+    checked_in_at: datetime
+    first_time: bool = Field(description="False: this badge was already scanned at that time")
