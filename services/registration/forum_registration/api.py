@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,8 +14,10 @@ from forum_shared.links import manage_token, manage_url
 from forum_shared.service import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum_registration.domain import RegistrationError, email_key
 from forum_registration.idempotency import IdempotencyKeys, fingerprint, store_answer
 from forum_registration.queries import forum_info
+from forum_registration.ratelimit import RateLimiter
 from forum_registration.regions import countries, subjects
 from forum_registration.schemas import (
     ForumInfo,
@@ -29,6 +31,7 @@ from forum_registration.use_cases import BeforeCommit, Registered, register_atte
 REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Unknown forum"},
     409: {"model": Problem, "description": "Registration closed, or email already registered"},
+    429: {"model": Problem, "description": "Too many requests; see Retry-After"},
     422: {"model": ValidationProblem, "description": "Bad fields, each named with the reason"},
 }
 
@@ -36,10 +39,19 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class Context:
     runtime: ServiceRuntime
+    per_client: RateLimiter = field(default_factory=lambda: RateLimiter(0))
+    per_email: RateLimiter = field(default_factory=lambda: RateLimiter(0))
 
     @property
     def secret_key(self) -> str:
         return self.runtime.settings.secret_key
+
+    def throttle(self, request: Request, email: str) -> None:
+        """429 when this client or this address asks too often (before any work is done)."""
+        wait = self.per_client.hit(f"client:{client_address(request)}")
+        wait = wait or self.per_email.hit(f"email:{email_key(email)}")
+        if wait is not None:
+            raise RegistrationError("rate_limited", retry_after=wait)
 
 
 def correlation_id(request: Request) -> uuid.UUID:
@@ -122,6 +134,8 @@ def public_router(ctx: Context) -> APIRouter:
             Header(description="Retry-safe submission: a replay within 24 h gets the same answer"),
         ] = None,
     ) -> JSONResponse:
+        ctx.throttle(request, body.email)
+
         async def run(before_commit: BeforeCommit | None) -> Registered:
             return await register_attendee(
                 body.to_form(),

@@ -117,10 +117,15 @@ def manage_router(ctx: Context) -> APIRouter:
         secret = presented_token(authorization, token)
         await manage.cancel(ctx.runtime.uow(), registration_id, secret, caller(request), erase=True)
 
-    @router.post("/v1/forums/{code}/registrations/manage-link", status_code=202)
+    @router.post(
+        "/v1/forums/{code}/registrations/manage-link",
+        status_code=202,
+        responses={429: {"model": Problem, "description": "Too many requests"}},
+    )
     async def resend_link(code: str, body: LinkRequest, request: Request) -> Accepted:
         """Mails a fresh manage link to the registered address; answers the same for any
         address, so nobody can find out who is registered."""
+        ctx.throttle(request, body.email)
         await manage.request_link(ctx.runtime.uow(), code, body.email, caller(request))
         if request_locale(request) == "en":
             return Accepted(message="If this address is registered, a new link is on its way")

@@ -1,8 +1,8 @@
 """Badge codes: what the QR code on a badge holds, signed so that nobody can forge one.
 
-`<registration id hex>.<HMAC-SHA256(secret, "badge:<id>") truncated to 128 bits, base64url>`,
-about 55 characters: small enough for a QR code a phone camera reads at the entrance.
-(The notifications service needs the same function to draw the QR in the email.)
+`PEV1:<registration id>:<HMAC-SHA256(secret, "badge:<id>") truncated to 96 bits, base64url>`.
+The notifications service draws the same code into the confirmation email
+(`forum_notifications.extras.badge_code`); both must agree, so the format is pinned by a test.
 """
 
 from __future__ import annotations
@@ -12,18 +12,23 @@ import hashlib
 import hmac
 import uuid
 
+PREFIX = "PEV1"
+
 
 def badge_code(secret_key: str, registration_id: uuid.UUID) -> str:
     digest = hmac.new(secret_key.encode(), f"badge:{registration_id}".encode(), hashlib.sha256)
-    signature = base64.urlsafe_b64encode(digest.digest()[:16]).rstrip(b"=").decode()
-    return f"{registration_id.hex}.{signature}"
+    signature = base64.urlsafe_b64encode(digest.digest()[:12]).rstrip(b"=").decode()
+    return f"{PREFIX}:{registration_id}:{signature}"
 
 
 def read_badge(secret_key: str, code: str) -> uuid.UUID | None:
     """The registration a genuine badge belongs to, or None for anything forged or garbled."""
-    raw_id, _, _ = code.strip().partition(".")
+    prefix, _, rest = code.strip().partition(":")
+    raw_id, _, _ = rest.partition(":")
+    if prefix != PREFIX:
+        return None
     try:
-        registration_id = uuid.UUID(hex=raw_id)
+        registration_id = uuid.UUID(raw_id)
     except ValueError:
         return None
     expected = badge_code(secret_key, registration_id)

@@ -72,6 +72,11 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "Бейдж недействителен: регистрация в статусе «{status}»",
         "The badge is not valid: the registration is '{status}'",
     ),
+    "rate_limited": (
+        429,
+        "Слишком много запросов; повторите через {retry_after} с",
+        "Too many requests; retry in {retry_after} s",
+    ),
     "registration_inactive": (
         409,
         "Действие недоступно для регистрации в статусе «{status}»",
@@ -133,14 +138,18 @@ def refusal_body(error: RegistrationError, locale: str) -> tuple[int, dict[str, 
     return status, {"error": error.code, "message": message}
 
 
-def _headers(status: int) -> dict[str, str] | None:
-    return {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def _headers(error: RegistrationError, status: int) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if status == 429:
+        return {"Retry-After": str(error.details.get("retry_after", 60))}
+    return None
 
 
 async def _registration_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistrationError)
     status, body = refusal_body(exc, request_locale(request))
-    return JSONResponse(body, status_code=status, headers=_headers(status))
+    return JSONResponse(body, status_code=status, headers=_headers(exc, status))
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

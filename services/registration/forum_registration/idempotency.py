@@ -9,11 +9,12 @@ The stored body never holds the manage token; a replay derives it again from the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -30,6 +31,7 @@ KEEP_FOR = timedelta(hours=24)
 # A claim older than this belongs to a request that died (requests time out well before).
 ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 200
+PURGE_EVERY_S = 3600.0
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -97,6 +99,14 @@ class IdempotencyKeys:
                 )
             )
             await session.commit()
+
+    async def run(self) -> None:
+        """Background loop: forget answers older than 24 h, once an hour."""
+        while True:
+            purged = await self.purge_expired(datetime.now(UTC))
+            if purged:
+                log.info("forgot %d idempotency keys older than 24 h", purged)
+            await asyncio.sleep(PURGE_EVERY_S)
 
     async def purge_expired(self, now: datetime) -> int:
         async with self._session_factory() as session:

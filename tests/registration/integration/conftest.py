@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ import aio_pika
 import httpx
 import pytest
 from fastapi import FastAPI
+from forum_registration.config import RegistrationSettings
 from forum_registration.main import create_app
 from forum_shared.contracts.envelope import EventEnvelope
 from forum_shared.service import ServiceRuntime
@@ -58,18 +60,18 @@ class Running:
         return self.seen
 
 
-@pytest.fixture
-async def running(
-    make_settings: Callable[..., ForumSettings], amqp_url: str, database_url: str
+@asynccontextmanager
+async def started(
+    settings: ForumSettings, extras: RegistrationSettings | None = None
 ) -> AsyncIterator[Running]:
-    settings = make_settings(amqp_url=amqp_url, database_url=database_url, db_pool_size=20)
-    app = create_app(settings)
+    """The app with its lifespan, an HTTP client, and a queue that sees `registration.#`."""
+    app = create_app(settings, extras or RegistrationSettings(rate_limit_per_minute=0))
     async with app.router.lifespan_context(app):
-        connection = await aio_pika.connect_robust(amqp_url)
+        assert settings.amqp_url
+        connection = await aio_pika.connect_robust(settings.amqp_url)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            running = Running(app, client, amqp_url, connection)
-            # A temporary queue sees every registration event the relay publishes.
+            running = Running(app, client, settings.amqp_url, connection)
             channel = await connection.channel()
             queue = await channel.declare_queue(exclusive=True, auto_delete=True)
             await queue.bind("forum.events", "registration.#")
@@ -81,3 +83,16 @@ async def running(
             await queue.consume(on_message)
             yield running
         await connection.close()
+
+
+@pytest.fixture
+def platform_settings(
+    make_settings: Callable[..., ForumSettings], amqp_url: str, database_url: str
+) -> ForumSettings:
+    return make_settings(amqp_url=amqp_url, database_url=database_url, db_pool_size=20)
+
+
+@pytest.fixture
+async def running(platform_settings: ForumSettings) -> AsyncIterator[Running]:
+    async with started(platform_settings) as running:
+        yield running

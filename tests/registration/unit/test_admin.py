@@ -40,9 +40,17 @@ def test_badges_verify_and_refuse_forgeries() -> None:
     code = badge_code(SECRET, rid)
     assert read_badge(SECRET, code) == rid
     assert read_badge("another-secret", code) is None
-    assert read_badge(SECRET, badge_code(SECRET, uuid.uuid4())[:33] + code[33:]) is None
+    other = badge_code(SECRET, uuid.uuid4())
+    assert read_badge(SECRET, other[:42] + code[42:]) is None  # another id, this signature
     assert read_badge(SECRET, "garbage") is None
-    assert len(code) < 60
+    assert read_badge(SECRET, "PEV1:not-a-uuid:x") is None
+
+
+def test_badge_format_is_the_one_the_confirmation_email_draws() -> None:
+    # Pinned: notifications renders `PEV1:<id>:<96-bit HMAC>` into the QR code.
+    rid = uuid.UUID("0b6f3a52-3d4e-4f8a-9c1b-2a7d5e6f8091")
+    assert badge_code("k", rid).startswith(f"PEV1:{rid}:")
+    assert len(badge_code("k", rid).rsplit(":", 1)[1]) == 16
 
 
 async def test_approval_gives_a_place_or_the_waitlist(runtime: ServiceRuntime) -> None:
