@@ -130,8 +130,9 @@ def create_dev_app(settings: ForumSettings, *, mailbox: DevMailbox | None) -> Se
                 schema["paths"].update(
                     {p: ops for p, ops in paths.items() if not p.startswith("/health/")}
                 )
-                components = schema.setdefault("components", {}).setdefault("schemas", {})
-                components.update(service_schema.get("components", {}).get("schemas", {}))
+                for part in ("schemas", "securitySchemes"):
+                    merged = schema.setdefault("components", {}).setdefault(part, {})
+                    merged.update(service_schema.get("components", {}).get(part, {}))
             platform.openapi_schema = schema
         return platform.openapi_schema
 

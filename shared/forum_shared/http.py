@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from forum_shared.metrics import http_metrics_middleware
+from forum_shared.openapi import document_shared_errors
 from forum_shared.service import ServiceRuntime
 
 _MESSAGES_RU = {
@@ -75,6 +78,32 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     )
 
 
+async def refuse_broken_unicode(request: Request, call_next: Any) -> Any:
+    """JSON may escape lone surrogates (`\\udc80`) that no database can store: refuse them."""
+    if request.method in ("POST", "PUT", "PATCH") and b"\\u" in (body := await request.body()):
+        try:
+            json.dumps(json.loads(body), ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            locale = request_locale(request)
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": "validation_failed",
+                    "message": "Недопустимые символы" if locale == "ru" else "Invalid characters",
+                    "fields": [{"field": "body", "message": _BROKEN_UNICODE[locale]}],
+                },
+            )
+        except ValueError:
+            pass  # not JSON: the route's own validation answers
+    return await call_next(request)
+
+
+_BROKEN_UNICODE = {
+    "ru": "текст содержит недопустимые символы (одиночные суррогаты UTF-16)",
+    "en": "the text contains invalid characters (lone UTF-16 surrogates)",
+}
+
+
 def health_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -109,21 +138,26 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.middleware("http")(refuse_broken_unicode)
     app.middleware("http")(http_metrics_middleware(runtime.name, runtime.metrics))
+    document_shared_errors(app)
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)
     return app
 
 
+_BEARER = HTTPBearer(auto_error=False, description="The organiser's token (FORUM_ADMIN_TOKEN)")
+
+
 def admin_guard(expected_token: str) -> Any:
     """A dependency that lets only the organiser's bearer token through."""
 
-    async def require_admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.encode(), expected_token.encode()
-        ):
+    async def require_admin(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    ) -> None:
+        token = credentials.credentials if credentials else ""
+        if not hmac.compare_digest(token.encode(), expected_token.encode()):
             raise HTTPException(
                 status_code=401,
                 detail="Нужен токен организатора: Authorization: Bearer <FORUM_ADMIN_TOKEN>",

@@ -36,12 +36,14 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServiceProcess:
+        return self.start_command(["run", self.name, "--port", str(self.port)])
+
+    def start_command(self, arguments: list[str]) -> ServiceProcess:
+        """Start `forum <arguments>` (e.g. `dev --port N`)."""
         log = self.log_path.open("ab")
-        command = [str(FORUM) if FORUM.exists() else sys.executable, "run", self.name]
-        if not FORUM.exists():
-            command[1:1] = ["-m", "forum_cli"]
+        command = [str(FORUM)] if FORUM.exists() else [sys.executable, "-m", "forum_cli"]
         self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
+            [*command, *arguments],
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
