@@ -11,7 +11,7 @@ from tests.schedule.forum_data import ADMIN, CODE, forum_body
 pytestmark = pytest.mark.integration
 
 
-async def test_put_forum_publishes_forum_updated(
+async def test_put_forum_publishes_forum_updated_and_reads_back(
     schedule_client: httpx.AsyncClient, bus_tap: BusTap
 ) -> None:
     created = await schedule_client.put(f"/v1/forums/{CODE}", json=forum_body(), headers=ADMIN)
@@ -45,13 +45,11 @@ async def test_put_forum_publishes_forum_updated(
     assert first["correlation_id"] is not None
     assert bus_tap.messages[0].message_id == first["event_id"]
 
-
-async def test_get_forum_reads_back_and_404s_unknown(schedule_client: httpx.AsyncClient) -> None:
-    await schedule_client.put(f"/v1/forums/{CODE}", json=forum_body(), headers=ADMIN)
     found = await schedule_client.get(f"/v1/forums/{CODE}")
     assert found.status_code == 200
     assert found.json()["venue"]["ru"] == "Волгоград Арена"
     assert found.json()["registration_opens_at"] == "2022-10-01T06:00:00Z"
+    assert found.json()["capacity"] == 2100
 
     missing = await schedule_client.get("/v1/forums/no-such-forum")
     assert missing.status_code == 404
