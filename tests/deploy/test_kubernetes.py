@@ -204,18 +204,29 @@ def test_notification_workers_scale_on_their_queues_with_keda(base: list[Doc]) -
     scaled = _one(base, "ScaledObject", "notifications")
     assert scaled["spec"]["scaleTargetRef"]["name"] == "notifications"
     _one(base, "Deployment", "notifications")
-    queues = {t["metadata"]["queueName"] for t in scaled["spec"]["triggers"]}
+    triggers = scaled["spec"]["triggers"]
+    rabbit = [t for t in triggers if t["type"] == "rabbitmq"]
+    queues = {t["metadata"]["queueName"] for t in rabbit}
     assert queues == {q.name for q in CONSUMER_QUEUES if q.name.startswith("notifications.")}
-    assert {t["metadata"]["mode"] for t in scaled["spec"]["triggers"]} == {"QueueLength"}
+    assert {t["metadata"]["mode"] for t in rabbit} == {"QueueLength"}
     assert scaled["spec"]["minReplicaCount"] >= 1
     definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
     users = {u["name"] for u in definitions["users"]}
-    for trigger in scaled["spec"]["triggers"]:
+    init_sql = (DEPLOY / "postgres" / "init.sql").read_text()
+    (backlog,) = [t for t in triggers if t["type"] == "postgresql"]
+    assert backlog["metadata"]["query"] == "SELECT forum_due_emails()"
+    for trigger in triggers:
         auth = _one(base, "TriggerAuthentication", trigger["authenticationRef"]["name"])
         for ref in auth["spec"]["secretTargetRef"]:
-            secret = _one(base, "Secret", ref["name"])
-            host = urlsplit(secret["stringData"][ref["key"]])
-            assert host.scheme == "amqp" and host.username in users
+            url = urlsplit(_one(base, "Secret", ref["name"])["stringData"][ref["key"]])
+            if trigger["type"] == "rabbitmq":
+                assert (ref["parameter"], url.scheme) == ("host", "amqp")
+                assert url.username in users
+            else:
+                assert (ref["parameter"], url.scheme) == ("connection", "postgresql")
+                assert url.path == "/notifications"
+                assert f"CREATE ROLE {url.username} LOGIN PASSWORD '{url.password}';" in init_sql
+                assert f"TO {url.username};" in init_sql
     assert not any(
         d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == "notifications"
         for d in base
@@ -268,5 +279,5 @@ def test_the_example_overlay_changes_namespace_image_and_limits(
         scaled["maxReplicaCount"]
         > _one(base, "ScaledObject", "notifications")["spec"]["maxReplicaCount"]
     )
-    assert len(scaled["triggers"]) == 2  # the merge patch kept the triggers
+    assert len(scaled["triggers"]) == 3  # the merge patch kept the triggers
     assert re.match(r"^https://", _config(overlay)["FORUM_PUBLIC_URL"])
