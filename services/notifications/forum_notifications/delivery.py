@@ -63,7 +63,7 @@ class DeliveryPolicy:
     @property
     def lease(self) -> timedelta:
         # Long enough for a whole batch to wait out the rate limit and time out once each.
-        return timedelta(seconds=2 * self.timeout_s + self.batch_size / self.rate_per_s + 30)
+        return timedelta(seconds=2 * self.timeout_s + self.batch_size / self.rate_per_s + 5)
 
 
 class EmailSender:
@@ -84,6 +84,7 @@ class EmailSender:
         self._slots = asyncio.Semaphore(policy.concurrency)
         self._rate = RateLimiter(policy.rate_per_s)
         self._wakeup = asyncio.Event()
+        self._leases: set[uuid.UUID] = set()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -103,12 +104,30 @@ class EmailSender:
                         await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_s)
                     self._wakeup.clear()
         finally:
+            await asyncio.shield(self._release_leases())
             await self._transport.close()
+
+    async def _release_leases(self) -> None:
+        """On a graceful stop, hand unsent leased rows back at once instead of at lease end."""
+        if not self._leases:
+            return
+        try:
+            async with self._uow() as uow:
+                await repository.release_leases(uow.session, self._leases, now=datetime.now(UTC))
+                await uow.commit()
+        except Exception:
+            log.exception("could not release leases; they expire on their own")
 
     async def send_due(self) -> int:
         """Lease one batch of due rows and deliver them; return how many were leased."""
         token = uuid.uuid4()
         now = datetime.now(UTC)
+        self._leases.add(token)  # kept if cancelled mid-batch: released on the way out
+        handled = await self._send_batch(token, now)
+        self._leases.discard(token)
+        return handled
+
+    async def _send_batch(self, token: uuid.UUID, now: datetime) -> int:
         async with self._uow() as uow:
             rows = await repository.claim_due(
                 uow.session,

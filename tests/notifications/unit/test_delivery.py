@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -114,3 +116,24 @@ async def test_a_leased_row_is_not_sent_by_a_second_sender(runtime: ServiceRunti
     await make_due(runtime)  # the lease ran out: the row is any sender's again
     assert await first.send_due() == 1
     assert len(transport.sent) == 1
+
+
+async def test_a_stopped_sender_hands_its_leases_back(runtime: ServiceRuntime) -> None:
+    class StuckTransport(FakeTransport):
+        async def send(self, message: EmailMessage) -> None:
+            await asyncio.sleep(3600)
+
+    stuck = sender(runtime, StuckTransport())
+    task = asyncio.create_task(stuck.run())
+    for _ in range(200):  # until the row is leased
+        row, _ = await state(runtime)
+        if row.claim_token is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert row.claim_token is not None
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    row, _ = await state(runtime)
+    assert row.claim_token is None and row.status == "queued"
+    assert row.next_attempt_at.replace(tzinfo=UTC) <= datetime.now(UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -254,3 +254,13 @@ async def requeue(session: AsyncSession, email_id: uuid.UUID) -> EmailRow | None
     row.claim_token = None
     row.last_error = "resent by an operator"
     return row
+
+
+async def release_leases(
+    session: AsyncSession, tokens: Iterable[uuid.UUID], *, now: datetime
+) -> None:
+    await session.execute(
+        update(EmailRow)
+        .where(EmailRow.claim_token.in_(list(tokens)), EmailRow.status == EmailStatus.QUEUED)
+        .values(claim_token=None, next_attempt_at=now)
+    )
