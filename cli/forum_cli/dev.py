@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from forum_cli.demo import load_demo_once
 from forum_cli.mailbox import DevMailbox, mailbox_router
 
 log = logging.getLogger("forum.dev")
@@ -72,7 +73,9 @@ def _match(app: FastAPI, scope: Scope) -> Match:
     return best
 
 
-def create_dev_app(settings: ForumSettings, *, mailbox: DevMailbox | None) -> ServiceDispatcher:
+def create_dev_app(
+    settings: ForumSettings, *, mailbox: DevMailbox | None, load_demo: bool = True
+) -> ServiceDispatcher:
     bus = None if settings.amqp_url else InProcessBus()
     if mailbox is not None:
         settings = settings.model_copy(update={"smtp_url": mailbox.smtp_url})
@@ -91,6 +94,8 @@ def create_dev_app(settings: ForumSettings, *, mailbox: DevMailbox | None) -> Se
             for runtime in runtimes:
                 await runtime.start()
                 started.append(runtime)
+            if load_demo:
+                await load_demo_once(runtimes[0], settings.var_dir / "demo-loaded.txt")
             yield
         finally:
             for runtime in reversed(started):

@@ -80,6 +80,17 @@ def run_dev(port: int) -> int:
     return 0
 
 
+def import_schedule(path: Path) -> int:
+    import asyncio
+
+    from forum_schedule.commands import describe, import_programme_file
+
+    settings = ForumSettings()
+    configure_logging(json_output=False, level=settings.log_level)
+    print(describe(asyncio.run(import_programme_file(path, settings))))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = commands.add_parser("dev", help="run the whole platform in one process")
     dev.add_argument("--port", type=int, default=8000)
+
+    schedule = commands.add_parser("schedule", help="schedule tasks without the HTTP service")
+    schedule_actions = schedule.add_subparsers(dest="action", required=True)
+    importing = schedule_actions.add_parser("import", help="draft and release a programme file")
+    importing.add_argument("file", type=Path)
 
     docs = commands.add_parser("docs", help="regenerate the AsyncAPI documents")
     docs.add_argument("--out", type=Path, default=Path("docs/asyncapi"))
@@ -104,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.service, args.port)
     if args.command == "dev":
         return run_dev(args.port)
+    if args.command == "schedule":
+        return import_schedule(args.file)
     if args.command == "docs":
         from forum_cli.docs import write_documents
 

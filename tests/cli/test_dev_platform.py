@@ -81,6 +81,33 @@ async def test_a_registration_in_dev_mode_shows_its_confirmation_in_the_mailbox(
     assert 'route="/v1/forums/{code}/registrations",service="registration",status="201"' in metrics
 
 
+async def test_the_demo_forum_is_loaded_on_first_start_and_open_for_registration(
+    dev_platform: tuple[httpx.AsyncClient, DevMailbox],
+) -> None:
+    client, _ = dev_platform
+    programme = await client.get("/v1/forums/promenergovolga-2022/programme")
+    assert programme.status_code == 200
+    assert "ПромЭнергоVolga2022" in programme.text
+    assert "Пленарное заседание" in programme.text
+    registration = {
+        "full_name": "Сидорова Анна",
+        "email": "anna@example.ru",
+        "organization": "Пресс-служба",
+        "region": "Республика Беларусь",
+        "category": "guest",
+        "consents": {"personal_data": True},
+    }
+    deadline = time.monotonic() + 10
+    while True:
+        answer = await client.post(
+            "/v1/forums/promenergovolga-2022/registrations", json=registration
+        )
+        if answer.status_code != 404 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert answer.status_code == 201, answer.text
+
+
 async def test_dev_mode_serves_one_openapi_document_for_all_services(
     dev_platform: tuple[httpx.AsyncClient, DevMailbox],
 ) -> None:
