@@ -153,7 +153,7 @@ def public_router(ctx: Context) -> APIRouter:
         return await idempotent_register(ctx, idempotency_key, request_hash, run)
 
     @router.get(
-        "/v1/forums/{code}",
+        "/v1/forums/{code}/availability",
         response_model=ForumInfo,
         responses={404: REFUSALS[404]},
         summary="Whether registration is open and how many places are left",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -46,6 +47,11 @@ def organiser_guard(expected: str) -> Any:
             raise RegistrationError("forbidden")
 
     return Depends(require_organiser)
+
+
+def _safe(code: str) -> str:
+    """A file name any browser accepts in a header: ASCII letters, digits, `.`, `_`, `-`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", code)[:100] + "-registrations"
 
 
 def filters(
@@ -96,7 +102,7 @@ def admin_router(ctx: Context) -> APIRouter:
         return Response(
             exported,
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{code}-registrations.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{_safe(code)}.csv"'},
         )
 
     @router.get("/v1/forums/{code}/registrations/summary", responses=GUARDED)

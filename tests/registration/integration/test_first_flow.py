@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 async def wait_for_forum(running: Running, code: str = FORUM, within_s: float = 10.0) -> None:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        if (await running.client.get(f"/v1/forums/{code}")).status_code == 200:
+        if (await running.client.get(f"/v1/forums/{code}/availability")).status_code == 200:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the forum never reached the registration replica")
