@@ -62,13 +62,17 @@ class Running:
 
 @asynccontextmanager
 async def started(
-    settings: ForumSettings, extras: RegistrationSettings | None = None
+    settings: ForumSettings,
+    extras: RegistrationSettings | None = None,
+    *,
+    observer_url: str | None = None,
 ) -> AsyncIterator[Running]:
-    """The app with its lifespan, an HTTP client, and a queue that sees `registration.#`."""
+    """The app with its lifespan, an HTTP client, and a queue that sees `registration.#`
+    (through `observer_url` when the app's own broker URL may be cut)."""
     app = create_app(settings, extras or RegistrationSettings(rate_limit_per_minute=0))
     async with app.router.lifespan_context(app):
         assert settings.amqp_url
-        connection = await aio_pika.connect_robust(settings.amqp_url)
+        connection = await aio_pika.connect_robust(observer_url or settings.amqp_url)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             running = Running(app, client, settings.amqp_url, connection)
