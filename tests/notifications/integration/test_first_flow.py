@@ -111,3 +111,21 @@ async def test_a_permanent_smtp_failure_marks_the_email_failed(
     assert row.last_error is not None and "550" in row.last_error
     assert row.attempts == 1
     assert smtp_sink.messages == []
+
+
+async def test_a_hostile_name_is_escaped_and_adds_no_header_or_recipient(
+    settings: ForumSettings, amqp_url: str, smtp_sink: SmtpSink
+) -> None:
+    hostile = "<script>alert(1)</script>\r\nBcc: evil@attacker.example"
+    async with running_app(settings):
+        await publish(amqp_url, forum_updated(), attendee_registered(full_name=hostile))
+        [mail] = await smtp_sink.wait_for(1)
+    assert mail.recipients == ["maria@example.ru"]
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"\r\nbcc:" not in head and not head.startswith(b"bcc:")
+    message = mail.message
+    assert message["Bcc"] is None and len(message["To"].addresses) == 1
+    html = message.get_body(("html",))
+    assert html is not None
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.get_content()
+    assert "<script>" not in html.get_content()
