@@ -1,9 +1,10 @@
 """iCalendar (RFC 5545) export of a released programme.
 
 Calendar apps update an entry in place when its UID stays and its SEQUENCE grows: the UID is
-the session's id at the public host, SEQUENCE is the session's released version minus one (it
-rises with every release that changes the session), and a cancelled session stays in the feed
-with `STATUS:CANCELLED` so subscribers see it struck out rather than silently gone.
+`<session id>@<domain of FORUM_MAIL_FROM>` and SEQUENCE is the session's released version (it
+rises with every release that changes the session) — the same scheme as the .ics files the
+notifications service attaches to emails, so the feed and an email update one entry. A
+cancelled session stays in the feed with `STATUS:CANCELLED`, struck out rather than gone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from urllib.parse import urlsplit
+from email.utils import parseaddr
 
 from forum_shared.contracts.schedule import SessionSnapshot, SessionStatus
 from icalendar import Calendar, Event, Timezone
@@ -22,15 +23,19 @@ from forum_schedule.use_cases.reads import PublishedProgramme
 PRODID = "-//PromEnergoVolga//Forum schedule//RU"
 
 
-def session_uid(session_id: uuid.UUID, public_url: str) -> str:
-    host = urlsplit(public_url).hostname or "forum.local"
-    return f"session-{session_id}@{host}"
+def uid_domain(mail_from: str) -> str:
+    """The domain of the platform's sender address, as the notifications service uses it."""
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+
+
+def session_uid(session_id: uuid.UUID, domain: str) -> str:
+    return f"{session_id}@{domain}"
 
 
 def render_calendar(
     programme: PublishedProgramme,
     *,
-    public_url: str,
+    domain: str,
     locale: str = "ru",
     only: uuid.UUID | None = None,
 ) -> bytes:
@@ -53,19 +58,19 @@ def render_calendar(
     )
     for snap in release.sessions:
         if only is None or snap.session_id == only:
-            calendar.add_component(_event(programme, snap, public_url=public_url, locale=locale))
+            calendar.add_component(_event(programme, snap, domain=domain, locale=locale))
     return bytes(calendar.to_ical())
 
 
 def _event(
-    programme: PublishedProgramme, snap: SessionSnapshot, *, public_url: str, locale: str
+    programme: PublishedProgramme, snap: SessionSnapshot, *, domain: str, locale: str
 ) -> Event:
     details, zone = programme.forum.details, programme.forum.details.zone
     event = Event()
-    event.add("uid", session_uid(snap.session_id, public_url))
+    event.add("uid", session_uid(snap.session_id, domain))
     event.add("dtstamp", programme.release.published_at)
     event.add("last-modified", programme.release.published_at)
-    event.add("sequence", snap.version - 1)
+    event.add("sequence", snap.version)
     event.add("dtstart", snap.starts_at.astimezone(zone))
     event.add("dtend", snap.ends_at.astimezone(zone))
     event.add("summary", snap.title.in_locale(locale))

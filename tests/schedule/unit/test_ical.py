@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from forum_schedule.domain.forum import Forum
 from forum_schedule.domain.releases import Release, plan_release
 from forum_schedule.domain.sessions import Session
-from forum_schedule.ical import render_calendar, session_uid
+from forum_schedule.ical import render_calendar, session_uid, uid_domain
 from forum_schedule.use_cases.reads import PublishedProgramme
 from icalendar import Calendar
 
@@ -15,7 +15,7 @@ from tests.schedule.unit.builders import CODE, at, forum, hall, session, speaker
 
 MAIN = hall("Главный зал", 500)
 LECTURER = speaker("Иванов Иван")
-URL = "https://forum.example.ru"
+DOMAIN = "forum.example.ru"
 
 
 def publish(drafts: list[Session], previous: Release | None = None) -> Release:
@@ -31,7 +31,7 @@ def publish(drafts: list[Session], previous: Release | None = None) -> Release:
 
 def parse(release: Release, **options: object) -> Calendar:
     programme = PublishedProgramme(Forum(CODE, forum()), release, {LECTURER.id: LECTURER})
-    return Calendar.from_ical(render_calendar(programme, public_url=URL, **options))  # type: ignore[arg-type]
+    return Calendar.from_ical(render_calendar(programme, domain=DOMAIN, **options))  # type: ignore[arg-type]
 
 
 def test_sessions_round_trip_in_the_forum_zone_with_a_vtimezone() -> None:
@@ -41,14 +41,14 @@ def test_sessions_round_trip_in_the_forum_zone_with_a_vtimezone() -> None:
     calendar = parse(publish([plenary]))
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Volgograd"]
     (event,) = calendar.walk("VEVENT")
-    assert str(event["UID"]) == session_uid(plenary.id, URL)
+    assert str(event["UID"]) == session_uid(plenary.id, DOMAIN)
     assert str(event["SUMMARY"]) == "Пленарное заседание"
     assert event["DTSTART"].params["TZID"] == "Europe/Volgograd"
     assert event["DTSTART"].dt == at(23, 11)
     assert event["DTSTART"].dt.utcoffset().total_seconds() == 3 * 3600
     assert str(event["LOCATION"]) == "Главный зал, Волгоград Арена"
     assert "Иванов Иван" in str(event["DESCRIPTION"])
-    assert (event["SEQUENCE"], str(event["STATUS"])) == (0, "CONFIRMED")
+    assert (event["SEQUENCE"], str(event["STATUS"])) == (1, "CONFIRMED")
 
 
 def test_a_released_change_raises_sequence_and_cancellation_is_marked() -> None:
@@ -61,10 +61,10 @@ def test_a_released_change_raises_sequence_and_cancellation_is_marked() -> None:
         first,
     )
     events = {str(e["SUMMARY"]): e for e in parse(second).walk("VEVENT")}
-    assert events["Импортозамещение"]["SEQUENCE"] == 1
+    assert events["Импортозамещение"]["SEQUENCE"] == 2
     assert events["Импортозамещение"]["DTSTART"].dt == at(23, 15)
-    assert (events["Семинар"]["SEQUENCE"], str(events["Семинар"]["STATUS"])) == (1, "CANCELLED")
-    assert events["Пленарное заседание"]["SEQUENCE"] == 0
+    assert (events["Семинар"]["SEQUENCE"], str(events["Семинар"]["STATUS"])) == (2, "CANCELLED")
+    assert events["Пленарное заседание"]["SEQUENCE"] == 1
     uids_before = {str(e["UID"]) for e in parse(first).walk("VEVENT")}
     assert {str(e["UID"]) for e in events.values()} == uids_before
 
@@ -73,4 +73,9 @@ def test_one_session_feed_and_english() -> None:
     a = session("Пленарное заседание", at(23, 11), at(23, 13), hall_id=MAIN.id)
     b = session("Семинар", at(24, 10), at(24, 11), hall_id=MAIN.id)
     only = parse(publish([a, b]), only=b.id, locale="en").walk("VEVENT")
-    assert [str(e["UID"]) for e in only] == [session_uid(b.id, URL)]
+    assert [str(e["UID"]) for e in only] == [session_uid(b.id, DOMAIN)]
+
+
+def test_uid_domain_is_the_sender_domain_like_the_notification_attachments() -> None:
+    assert uid_domain("ПромЭнергоVolga <noreply@promenergovolga.ru>") == "promenergovolga.ru"
+    assert uid_domain("") == "localhost"
