@@ -9,6 +9,7 @@ from forum_shared.messaging.topology import REGISTRATION_SCHEDULE
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
+from forum_registration import redaction
 from forum_registration.api import Context, public_router
 from forum_registration.api_admin import admin_router
 from forum_registration.api_manage import manage_router
@@ -27,6 +28,7 @@ Errors are JSON `{"error", "message"}` (plus `fields` for 422) in Russian, or in
 
 def create_app(settings: ForumSettings, extras: RegistrationSettings | None = None) -> FastAPI:
     extras = extras or RegistrationSettings.for_platform(settings)
+    redaction.install()
     runtime = ServiceRuntime("registration", settings, Base.metadata)
     runtime.consume(REGISTRATION_SCHEDULE, HANDLERS)
     runtime.run_in_background("idempotency-purge", IdempotencyKeys(runtime.session_factory).run)

@@ -33,3 +33,17 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORUM_RATE_LIMIT_PER_MINUTE")
     assert RegistrationSettings().effective_rate_limit("production") == 30
     assert RegistrationSettings().effective_rate_limit("dev") == 0
+
+
+def test_manage_tokens_never_reach_the_access_log(caplog: pytest.LogCaptureFixture) -> None:
+    redaction.install("test.access")
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        logging.getLogger("test.access").info(
+            '%s - "%s %s HTTP/1.1" %d',
+            "127.0.0.1",
+            "GET",
+            "/v1/registrations/1b2c?token=SECRET-abc_123&lang=en",
+            200,
+        )
+    assert "SECRET" not in caplog.text
+    assert "token=***&lang=en" in caplog.text
