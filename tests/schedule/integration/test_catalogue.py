@@ -41,6 +41,12 @@ async def test_renamed_hall_reaches_the_next_release_and_speakers_update(
         headers=ADMIN,
     )
     assert (renamed.status_code, renamed.json()["version"]) == (200, 2)
+    stale = await client.put(
+        f"{BASE}/halls/{hall['id']}",
+        json={"name": {"ru": "Зал 2"}, "capacity": 100, "version": 1},
+        headers=ADMIN,
+    )
+    assert stale.status_code == 409
     second = (await client.post(f"{BASE}/releases", headers=ADMIN)).json()
     (change,) = second["changes"]
     assert change["kinds"] == ["details_changed"]

@@ -45,7 +45,16 @@ async def test_put_forum_publishes_forum_updated_and_reads_back(
     assert first["correlation_id"] is not None
     assert bus_tap.messages[0].message_id == first["event_id"]
 
+    stale = await schedule_client.put(
+        f"/v1/forums/{CODE}", json=forum_body(capacity=5, version=2), headers=ADMIN
+    )
+    assert (stale.status_code, stale.json()["current_version"]) == (409, 3)
+    stale_header = await schedule_client.put(
+        f"/v1/forums/{CODE}", json=forum_body(capacity=5), headers={**ADMIN, "If-Match": '"2"'}
+    )
+    assert stale_header.status_code == 412
     found = await schedule_client.get(f"/v1/forums/{CODE}")
+    assert found.headers["ETag"] == '"3"'
     assert found.status_code == 200
     assert found.json()["venue"]["ru"] == "Волгоград Арена"
     assert found.json()["registration_opens_at"] == "2022-10-01T06:00:00Z"

@@ -10,6 +10,7 @@ from forum_schedule.domain.errors import (
     StaleVersionError,
 )
 from forum_schedule.domain.sessions import make_plan
+from forum_schedule.domain.versions import Expected
 from forum_shared.contracts.common import SessionType
 
 from tests.schedule.unit.builders import at, session, text
@@ -25,11 +26,11 @@ def test_an_edit_raises_the_version_and_a_stale_one_is_refused() -> None:
     edited = draft.edit({"starts_at": at(23, 9)})
     assert (edited.version, edited.plan.starts_at) == (2, at(23, 9))
     with pytest.raises(StaleVersionError) as stale:
-        edited.check_version(1, from_header=False)
+        edited.check_version(Expected(1))
     assert stale.value.details == {"current_version": 2}
     with pytest.raises(PreconditionFailedError):
-        edited.check_version(1, from_header=True)
-    edited.check_version(2, from_header=True)
+        edited.check_version(Expected(1, from_header=True))
+    edited.check_version(Expected(2, from_header=True))
 
 
 def test_an_edit_that_breaks_time_order_is_invalid() -> None:

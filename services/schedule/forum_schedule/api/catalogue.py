@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from forum_shared.service import ServiceRuntime
 
-from forum_schedule.api.common import CorrelationId, ForumCode
+from forum_schedule.api.common import CorrelationId, ForumCode, IfMatch, optional_expected
 from forum_schedule.schemas.catalogue import HallIn, SpeakerIn, hall_out, speaker_out
 from forum_schedule.use_cases import catalogue
 
@@ -27,7 +27,11 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
 
     @router.put("/halls/{hall_id}", dependencies=[admin])
     async def revise_hall(
-        code: ForumCode, hall_id: uuid.UUID, body: HallIn, correlation_id: CorrelationId
+        code: ForumCode,
+        hall_id: uuid.UUID,
+        body: HallIn,
+        correlation_id: CorrelationId,
+        if_match: IfMatch = None,
     ) -> dict[str, Any]:
         hall = await catalogue.revise_hall(
             code,
@@ -35,6 +39,7 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
             body.to_domain(code),
             uow_factory=runtime.uow,
             correlation_id=correlation_id,
+            expected=optional_expected(if_match, body.version),
         )
         return hall_out(hall)
 
@@ -53,7 +58,11 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
 
     @router.put("/speakers/{speaker_id}", dependencies=[admin])
     async def revise_speaker(
-        code: ForumCode, speaker_id: uuid.UUID, body: SpeakerIn, correlation_id: CorrelationId
+        code: ForumCode,
+        speaker_id: uuid.UUID,
+        body: SpeakerIn,
+        correlation_id: CorrelationId,
+        if_match: IfMatch = None,
     ) -> dict[str, Any]:
         speaker = await catalogue.revise_speaker(
             code,
@@ -61,6 +70,7 @@ def catalogue_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
             body.to_domain(code),
             uow_factory=runtime.uow,
             correlation_id=correlation_id,
+            expected=optional_expected(if_match, body.version),
         )
         return speaker_out(speaker)
 

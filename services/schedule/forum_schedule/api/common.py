@@ -19,7 +19,7 @@ from forum_schedule.domain.errors import (
     StaleVersionError,
 )
 from forum_schedule.domain.forum import check_code
-from forum_schedule.use_cases.sessions import Expected
+from forum_schedule.domain.versions import Expected
 
 
 class PreconditionRequiredError(ScheduleError):
@@ -58,20 +58,27 @@ def _correlation(x_correlation_id: Annotated[str | None, Header()] = None) -> uu
 
 
 CorrelationId = Annotated[uuid.UUID, Depends(_correlation)]
+IfMatch = Annotated[str | None, Header(description='The version the edit is based on: "3"')]
 
 
-def expected_version(if_match: str | None, body_version: int | None) -> Expected:
-    """The version an edit is based on: `If-Match` (412 when stale) or body `version` (409)."""
+def optional_expected(if_match: str | None, body_version: int | None) -> Expected | None:
+    """The version an edit says it is based on, if it says: `If-Match` (412) or `version` (409)."""
     if if_match:
         tag = if_match.strip().removeprefix("W/").strip('"')
         if tag.isdigit():
             return Expected(int(tag), from_header=True)
         raise PreconditionFailedError(
-            'Заголовок If-Match должен содержать версию сессии, например "3"',
-            'If-Match must carry the session version, e.g. "3"',
+            'Заголовок If-Match должен содержать номер версии, например "3"',
+            'If-Match must carry a version number, e.g. "3"',
         )
-    if body_version is not None:
-        return Expected(body_version)
+    return Expected(body_version) if body_version is not None else None
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> Expected:
+    """Like `optional_expected`, for edits that must say which version they are based on."""
+    expected = optional_expected(if_match, body_version)
+    if expected is not None:
+        return expected
     raise PreconditionRequiredError(
         "Укажите версию, которую вы изменяете: поле version или заголовок If-Match",
         "Say which version you are editing: the `version` field or an If-Match header",

@@ -10,12 +10,8 @@ from typing import Any
 
 from forum_shared.contracts.common import LocalizedText, SessionType
 
-from forum_schedule.domain.errors import (
-    ConflictError,
-    InvalidError,
-    PreconditionFailedError,
-    StaleVersionError,
-)
+from forum_schedule.domain.errors import ConflictError, InvalidError
+from forum_schedule.domain.versions import Expected, check_version
 
 
 @dataclass(frozen=True)
@@ -62,17 +58,8 @@ class Session:
     cancelled: bool = False
     version: int = 1
 
-    def check_version(self, expected: int, *, from_header: bool) -> None:
-        if expected == self.version:
-            return
-        error = PreconditionFailedError if from_header else StaleVersionError
-        raise error(
-            f"Сессию уже изменили: у вас версия {expected}, актуальная — {self.version}. "
-            "Обновите данные и повторите.",
-            f"The session was changed meanwhile: you have version {expected}, the current is "
-            f"{self.version}. Reload and retry.",
-            current_version=self.version,
-        )
+    def check_version(self, expected: Expected) -> None:
+        check_version(self.version, expected, what=("Сессию", "The session"))
 
     def edit(self, changes: dict[str, Any]) -> Session:
         if self.cancelled:

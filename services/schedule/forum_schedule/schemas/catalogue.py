@@ -16,6 +16,7 @@ class HallIn(BaseModel):
 
     name: LocalizedText
     capacity: int = Field(ge=1, le=1_000_000)
+    version: int | None = Field(default=None, ge=1, description="For edits: the version seen")
 
     def to_domain(self, code: str) -> Hall:
         return Hall(forum_code=code, name=self.name, capacity=self.capacity)
@@ -29,6 +30,7 @@ class SpeakerIn(BaseModel):
     position: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=320)
     locale: Literal["ru", "en"] = "ru"
+    version: int | None = Field(default=None, ge=1, description="For edits: the version seen")
 
     @field_validator("email")
     @classmethod
@@ -36,7 +38,7 @@ class SpeakerIn(BaseModel):
         return check_email(value) if value is not None else None
 
     def to_domain(self, code: str) -> Speaker:
-        return Speaker(forum_code=code, **self.model_dump())
+        return Speaker(forum_code=code, **self.model_dump(exclude={"version"}))
 
 
 def hall_out(hall: Hall) -> dict[str, Any]:

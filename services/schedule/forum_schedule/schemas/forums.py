@@ -28,6 +28,9 @@ class ForumIn(BaseModel):
     organizer: LocalizedText | None = None
     contact_email: str | None = Field(default=None, max_length=320)
     contact_phone: str | None = Field(default=None, max_length=64)
+    version: int | None = Field(
+        default=None, ge=1, description="The version this edit is based on (or If-Match)"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -61,7 +64,8 @@ class ForumIn(BaseModel):
         return value
 
     def to_domain(self) -> ForumDetails:
-        return ForumDetails(**{name: getattr(self, name) for name in ForumIn.model_fields})
+        names = set(ForumIn.model_fields) - {"version"}
+        return ForumDetails(**{name: getattr(self, name) for name in names})
 
 
 def forum_out(forum: Forum) -> dict[str, Any]:

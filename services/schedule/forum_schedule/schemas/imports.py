@@ -87,7 +87,7 @@ class ProgrammeFile(BaseModel):
             Speaker(
                 forum_code=self.code,
                 id=imported_id(self.code, "speaker", s.key),
-                **s.model_dump(exclude={"key"}),
+                **s.model_dump(exclude={"key", "version"}),
             )
             for s in self.speakers
         ]

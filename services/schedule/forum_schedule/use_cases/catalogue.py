@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from forum_schedule.domain.catalogue import Hall, Speaker
 from forum_schedule.domain.errors import NotFoundError
+from forum_schedule.domain.versions import Expected, check_version
 from forum_schedule.repository import HallRepository, SpeakerRepository
 from forum_schedule.use_cases.common import UowFactory, envelope, require_forum
 
@@ -57,6 +58,7 @@ async def revise_hall(
     *,
     uow_factory: UowFactory,
     correlation_id: uuid.UUID | None = None,
+    expected: Expected | None = None,
 ) -> Hall:
     """Rename or resize a hall; sessions show the change from the next release on."""
     async with uow_factory() as uow:
@@ -64,6 +66,7 @@ async def revise_hall(
         hall = await halls.get(code, hall_id)
         if hall is None:
             raise NotFoundError(f"Зал {hall_id} не найден", f"Hall {hall_id} not found")
+        check_version(hall.version, expected, what=("Зал", "The hall"))
         hall = hall.revise(wanted.name, wanted.capacity)
         await halls.update(hall)
         uow.record(envelope(hall.updated_event(), forum=code, correlation_id=correlation_id))
@@ -78,12 +81,14 @@ async def revise_speaker(
     *,
     uow_factory: UowFactory,
     correlation_id: uuid.UUID | None = None,
+    expected: Expected | None = None,
 ) -> Speaker:
     async with uow_factory() as uow:
         speakers = SpeakerRepository(uow.session)
         speaker = await speakers.get(code, speaker_id)
         if speaker is None:
             raise NotFoundError(f"Спикер {speaker_id} не найден", f"Speaker {speaker_id} not found")
+        check_version(speaker.version, expected, what=("Спикера", "The speaker"))
         speaker = replace(wanted, id=speaker.id, version=speaker.version + 1)
         await speakers.update(speaker)
         uow.record(envelope(speaker.updated_event(), forum=code, correlation_id=correlation_id))

@@ -8,6 +8,7 @@ from forum_shared.db import UnitOfWork
 from sqlalchemy.exc import IntegrityError
 
 from forum_schedule.domain.forum import Forum, ForumDetails
+from forum_schedule.domain.versions import Expected, check_version
 from forum_schedule.repository import ForumRepository
 from forum_schedule.use_cases.common import UowFactory, envelope, forum_not_found
 
@@ -18,6 +19,7 @@ async def save_forum(
     *,
     uow_factory: UowFactory,
     correlation_id: uuid.UUID | None = None,
+    expected: Expected | None = None,
 ) -> tuple[Forum, bool]:
     """Create or revise a forum; answers the forum and whether it was created.
 
@@ -26,7 +28,7 @@ async def save_forum(
     """
     for attempt in range(2):
         try:
-            return await _save_forum_once(code, details, uow_factory(), correlation_id)
+            return await _save_forum_once(code, details, uow_factory(), correlation_id, expected)
         except IntegrityError:
             if attempt == 1:
                 raise
@@ -34,11 +36,18 @@ async def save_forum(
 
 
 async def _save_forum_once(
-    code: str, details: ForumDetails, uow: UnitOfWork, correlation_id: uuid.UUID | None
+    code: str,
+    details: ForumDetails,
+    uow: UnitOfWork,
+    correlation_id: uuid.UUID | None,
+    expected: Expected | None,
 ) -> tuple[Forum, bool]:
     async with uow:
         forums = ForumRepository(uow.session)
         existing = await forums.get(code, for_update=True)
+        # A forum that does not exist yet is version 0 to an If-Match.
+        current = existing.version if existing is not None else 0
+        check_version(current, expected, what=("Форум", "The forum"))
         if existing is not None and existing.details == details:
             return existing, False
         if existing is None:

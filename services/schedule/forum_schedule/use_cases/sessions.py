@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from forum_shared.db import UnitOfWork
 
 from forum_schedule.domain.errors import NotFoundError, StaleVersionError
 from forum_schedule.domain.sessions import Session, SessionPlan, check_references
+from forum_schedule.domain.versions import Expected
 from forum_schedule.repository import HallRepository, SessionRepository, SpeakerRepository
 from forum_schedule.use_cases.common import UowFactory, require_forum
-
-
-@dataclass(frozen=True)
-class Expected:
-    """The version a client based its edit on, and whether it came in `If-Match`."""
-
-    version: int
-    from_header: bool = False
 
 
 def session_not_found(session_id: uuid.UUID) -> NotFoundError:
@@ -71,7 +63,7 @@ async def edit_session(
         draft = await sessions.get(code, session_id)
         if draft is None:
             raise session_not_found(session_id)
-        draft.check_version(expected.version, from_header=expected.from_header)
+        draft.check_version(expected)
         edited = draft.edit(changes)
         await _check_references(uow, code, edited.plan)
         await _store(sessions, edited, draft, expected)
@@ -87,7 +79,7 @@ async def cancel_session(
         draft = await sessions.get(code, session_id)
         if draft is None:
             raise session_not_found(session_id)
-        draft.check_version(expected.version, from_header=expected.from_header)
+        draft.check_version(expected)
         cancelled = draft.cancel()
         await _store(sessions, cancelled, draft, expected)
         await uow.commit()
@@ -100,5 +92,5 @@ async def _store(
     # The read above is not locked: the conditional update is what refuses a lost update.
     if not await sessions.replace(new, based_on=old.version):
         current = await sessions.get(new.forum_code, new.id)
-        (current or old).check_version(expected.version, from_header=expected.from_header)
+        (current or old).check_version(expected)
         raise StaleVersionError("Сессию уже изменили", "The session was changed meanwhile")
