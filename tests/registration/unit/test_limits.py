@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from forum_registration import redaction
 from forum_registration.config import RegistrationSettings
 from forum_registration.ratelimit import RateLimiter
 
