@@ -221,3 +221,13 @@ def test_passwords_are_documented_placeholders_in_rabbitmq_hash_format(
     assert {p["user"] for p in definitions["permissions"]} == set(users)
     readme = (DEPLOY / "README.md").read_text()
     assert "-change-me" in readme and "--hash-password" in readme
+
+
+def test_no_policy_overrides_what_the_code_declares(definitions: dict[str, Any]) -> None:
+    owned_by_code = ("delivery-limit", "dead-letter", "overflow", "queue-mode", "message-ttl")
+    for policy in definitions["policies"]:
+        for key in policy["definition"]:
+            assert not key.startswith(owned_by_code), (policy["name"], key)
+    assert definitions["vhosts"] == [
+        {"name": "/", "limits": [], "metadata": {"description": "forum platform"}}
+    ]
