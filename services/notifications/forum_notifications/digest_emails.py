@@ -23,6 +23,7 @@ from forum_notifications.domain import (
     sender_domain,
 )
 from forum_notifications.models import EmailRow, SessionChangeRow
+from forum_notifications.preferences import unsubscribe_url
 from forum_notifications.rendering import RenderError, local_datetime, local_time
 from forum_notifications.repository import get_forum, programme
 from forum_notifications.use_cases import Mailer
@@ -164,6 +165,8 @@ def digest_preparer(mailer: Mailer) -> Prepare:
             if registration_id
             else None
         )
+        unsubscribe = unsubscribe_url(mailer.public_url, mailer.secret_key, row.id, row.template)
+        row.payload = {**payload, "unsubscribe_url": unsubscribe}
         context = {
             "locale": locale,
             "name": row.to_name,
@@ -171,6 +174,7 @@ def digest_preparer(mailer: Mailer) -> Prepare:
             "sessions": [composer.session(c) for c in changes],
             "is_speaker": payload.get("kind") == "speaker",
             "manage_url": link,
+            "unsubscribe_url": unsubscribe,
         }
         content = mailer.renderer.render(Template.SCHEDULE_DIGEST, locale, context)
         ics = digest_calendar(forum, changes, locale, sender_domain(mailer.mail_from))

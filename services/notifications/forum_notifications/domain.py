@@ -22,6 +22,7 @@ class EmailStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"  # the person opted out of this kind of mail
 
 
 class Template(StrEnum):
@@ -36,6 +37,7 @@ class Template(StrEnum):
     SESSION_PROMOTED = "session_promoted"
     CANCELLED = "cancelled"
     MANAGE_LINK = "manage_link"
+    REMINDER = "reminder"
     SCHEDULE_DIGEST = "schedule_digest"
 
 
@@ -121,6 +123,7 @@ class OutgoingEmail:
     message_id: str
     attempts: int
     attachments: tuple[Attachment, ...] = ()
+    unsubscribe_url: str | None = None
 
 
 def is_newer(incoming_version: int, stored_version: int | None) -> bool:

@@ -35,7 +35,8 @@ from forum_notifications.digest import (
 )
 from forum_notifications.domain import EmailStatus, Template, message_id
 from forum_notifications.models import ReleaseRow, SessionChangeRow
-from forum_notifications.repository import add_emails, get_forum, programme
+from forum_notifications.preferences import email_key
+from forum_notifications.repository import add_emails, get_forum, preferences, programme
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,10 @@ class DigestPlanner:
                     speaker.speaker_id, speaker.full_name, speaker.email, speaker.locale, "speaker"
                 )
                 pairs.append((recipient, session_id))
-        return plan_digests(pairs)
+        plans = plan_digests(pairs)
+        keys = [email_key(plan.recipient.email) for plan in plans]
+        off = await preferences.opted_out(session, "digests", keys)
+        return [plan for plan in plans if email_key(plan.recipient.email) not in off]
 
     def _row(self, release: ReleaseRow, plan: DigestPlan, now: datetime) -> dict[str, Any]:
         recipient = plan.recipient

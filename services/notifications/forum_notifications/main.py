@@ -11,12 +11,15 @@ from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
 from forum_notifications.api import operations_router
+from forum_notifications.api_public import public_router
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
-from forum_notifications.digest_emails import digest_preparer
 from forum_notifications.fanout import DigestPlanner
 from forum_notifications.handlers import registration_handlers, schedule_handlers
+from forum_notifications.lazy import lazy_preparer
 from forum_notifications.models import Base
+from forum_notifications.reminders import ReminderScheduler
 from forum_notifications.rendering import Renderer
+from forum_notifications.settings import NotificationSettings
 from forum_notifications.smtp import SmtpConfig, SmtpTransport
 from forum_notifications.use_cases import Mailer
 
@@ -34,7 +37,8 @@ def delivery_policy(settings: ForumSettings) -> DeliveryPolicy:
     )
 
 
-def create_app(settings: ForumSettings) -> FastAPI:
+def create_app(settings: ForumSettings, extra: NotificationSettings | None = None) -> FastAPI:
+    extra = extra or NotificationSettings()
     runtime = ServiceRuntime("notifications", settings, Base.metadata)
     mailer = Mailer(
         renderer=Renderer(),
@@ -52,17 +56,27 @@ def create_app(settings: ForumSettings) -> FastAPI:
         transport,
         mail_from=settings.mail_from,
         policy=delivery_policy(settings),
-        prepare=digest_preparer(mailer),
+        prepare=lazy_preparer(mailer),
     )
     planner = DigestPlanner(
-        runtime.uow, mail_from=settings.mail_from, poll_interval_s=settings.relay_poll_interval_s
+        runtime.uow,
+        mail_from=settings.mail_from,
+        poll_interval_s=settings.relay_poll_interval_s,
+        patience=timedelta(seconds=extra.digest_patience_s),
+    )
+    reminders = ReminderScheduler(
+        runtime.uow,
+        mail_from=settings.mail_from,
+        hour=extra.reminder_hour,
+        poll_interval_s=extra.reminder_poll_s,
     )
     runtime.run_in_background("email-sender", sender.run)
     runtime.run_in_background("digest-planner", planner.run)
+    runtime.run_in_background("reminders", reminders.run)
     app = create_service_app(
         runtime,
         title="Forum notifications",
-        routers=[operations_router(runtime, mailer)],
+        routers=[operations_router(runtime, mailer), public_router(runtime, mailer.renderer)],
         description="Emails attendees and speakers about their registration and the programme.",
     )
     app.state.sender = sender

@@ -45,6 +45,9 @@ def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> Ema
     message["Date"] = format_datetime(now)
     message["Message-ID"] = email.message_id
     message["Auto-Submitted"] = "auto-generated"
+    if email.unsubscribe_url:  # RFC 2369 + RFC 8058 one-click, optional mail only
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text_body, charset="utf-8", cte="base64")
     message.add_alternative(email.html_body, subtype="html", charset="utf-8", cte="base64")
     _attach(message, email.attachments)

@@ -6,7 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -109,6 +119,17 @@ class SessionChangeRow(Base):
     kinds: Mapped[list[str]] = mapped_column(JSON)
     session: Mapped[dict[str, Any]] = mapped_column(JSON)
     previous: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PreferenceRow(Base):
+    """What a person (by email address) chose not to receive; transactional mail ignores it."""
+
+    __tablename__ = "preferences"
+
+    email_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    digests: Mapped[bool] = mapped_column(default=True)
+    reminders: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class EmailRow(Base):

@@ -67,6 +67,9 @@ SESSIONS = {
     S2: _session(S2, "Умные сети", "Smart grids", 3, ("Дон", "Don"), speaker_ids=[str(SPEAKER_ID)]),
 }
 EXTRAS: dict[str, dict[str, Any]] = {
+    Template.REMINDER: {
+        "unsubscribe_url": "http://forum.local/v1/unsubscribe/sample?kind=reminders"
+    },
     Template.REJECTED: {"reason": "заявки прессы принимаются только от аккредитованных СМИ"},
     Template.CANCELLED: {"by_organizer": False},
     Template.SESSION_PROMOTED: {"promoted_ids": [str(S2)]},
@@ -131,6 +134,7 @@ def _digest(locale: str, mailer: Mailer) -> RenderedEmail:
         "sessions": [composer.session(change) for change in changes],
         "is_speaker": False,
         "manage_url": mailer.manage_link(REGISTRATION_ID, 1),
+        "unsubscribe_url": f"{mailer.public_url}/v1/unsubscribe/sample?kind=digests",
     }
     content = mailer.renderer.render(Template.SCHEDULE_DIGEST, locale, context)
     return replace(content, attachments=(digest_calendar(FORUM, changes, locale, "forum.local"),))

@@ -16,6 +16,7 @@ from forum_shared.contracts.registration import AttendeeRegistered
 from forum_shared.contracts.schedule import ForumUpdated
 from forum_shared.db import UnitOfWork
 from forum_shared.links import manage_token, manage_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications import repository
 from forum_notifications.composing import registration_context
@@ -42,7 +43,7 @@ from forum_notifications.rendering import Renderer
 from forum_notifications.repository import programme
 
 # Emails that confirm a place at the forum carry the QR badge and the calendar file.
-ADMITTED = (Template.CONFIRMATION, Template.APPROVED, Template.PROMOTED)
+ADMITTED = (Template.CONFIRMATION, Template.APPROVED, Template.PROMOTED, Template.REMINDER)
 
 
 class ForumNotKnownYetError(Exception):
@@ -137,9 +138,30 @@ async def queue_registration_email(
     mailer: Mailer,
     extra: dict[str, Any] | None = None,
 ) -> bool:
-    """An email about the registration itself: forum facts, agenda, link; badge if admitted."""
+    """Queue an email about the registration itself, rendered now."""
+    context, attachments = await registration_email(
+        uow.session, forum, attendee, template, mailer=mailer, extra=extra
+    )
+    recipient = Recipient(
+        attendee.registration_id, attendee.full_name, attendee.email, attendee.locale
+    )
+    return await queue_email(
+        uow, envelope, recipient, template, context, mailer=mailer, attachments=attachments
+    )
+
+
+async def registration_email(
+    session: AsyncSession,
+    forum: ForumView,
+    attendee: AttendeeView,
+    template: Template,
+    *,
+    mailer: Mailer,
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], tuple[Attachment, ...]]:
+    """Context and files of a registration email: forum facts, agenda, link; badge if admitted."""
     ids = [uuid.UUID(str(entry["session_id"])) for entry in attendee.agenda]
-    sessions = await programme.sessions_by_id(uow.session, ids) if ids else {}
+    sessions = await programme.sessions_by_id(session, ids) if ids else {}
     agenda = agenda_items(attendee, sessions, forum.timezone)
     link = mailer.manage_link(attendee.registration_id, attendee.link_generation)
     attachments: tuple[Attachment, ...] = ()
@@ -154,12 +176,7 @@ async def queue_registration_email(
         agenda=agenda,
         badge_cid=BADGE_CID if attachments else None,
     ) | (extra or {})
-    recipient = Recipient(
-        attendee.registration_id, attendee.full_name, attendee.email, attendee.locale
-    )
-    return await queue_email(
-        uow, envelope, recipient, template, context, mailer=mailer, attachments=attachments
-    )
+    return context, attachments
 
 
 async def queue_email(

@@ -137,3 +137,26 @@ async def test_english_digest_and_a_person_who_is_both_speaker_and_attendee(
     assert "Volga Hall → Don Hall" in text
     assert "Thursday, 10 December, 10:00–11:30 → Thursday, 10 December, 12:00–13:30" in text
     assert "http://forum.test/manage/" in text  # the attendee record carries the link
+
+
+async def test_someone_who_switched_digests_off_gets_none(
+    runtime: ServiceRuntime, feed: Feed, planner: DigestPlanner
+) -> None:
+    from forum_notifications.repository import preferences
+
+    world = Scenario()
+    await feed(
+        forum_updated(),
+        *world.setup_events(),
+        world.attendee("Иванова Мария", "maria@example.ru", [world.s1]),
+        world.attendee("Сидоров Олег", "oleg@example.ru", [world.s1]),
+    )
+    async with runtime.uow() as uow:
+        await preferences.switch_off(uow.session, "oleg@example.ru", "digests")
+        await uow.commit()
+    await feed(world.release(), *world.session_events())
+    await planner.plan_ready()
+    assert {row.to_email for row in await rows(runtime)} == {
+        "maria@example.ru",
+        "petrov@example.ru",
+    }

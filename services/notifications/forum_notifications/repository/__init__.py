@@ -15,6 +15,8 @@ from forum_notifications.repository.emails import (
     to_outgoing,
 )
 from forum_notifications.repository.replicas import (
+    all_forums,
+    attendees_without_email,
     forget_attendee,
     forum_version,
     get_attendee,
@@ -26,6 +28,8 @@ from forum_notifications.repository.replicas import (
 __all__ = [
     "add_email",
     "add_emails",
+    "all_forums",
+    "attendees_without_email",
     "claim_due",
     "email_exists",
     "fail_leased",

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.domain import (
@@ -59,9 +61,19 @@ def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
 
 
 async def add_emails(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk-queue emails rendered later (fan-out): one executemany, no ORM objects."""
-    if rows:
-        await session.execute(insert(EmailRow), list(rows))
+    """Bulk-queue emails rendered later (fan-out): one executemany, no ORM objects.
+
+    A row whose (source event, recipient, template) is already queued is skipped, so two
+    replicas planning the same thing at once both succeed and queue it once.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(EmailRow).on_conflict_do_nothing(
+        index_elements=["source_event_id", "recipient_id", "template"]
+    )
+    await session.execute(statement, list(rows))
 
 
 async def claim_due(
@@ -119,6 +131,7 @@ def to_outgoing(row: EmailRow) -> OutgoingEmail:
         message_id=row.message_id,
         attempts=row.attempts,
         attachments=tuple(_attachment(a) for a in row.attachments or []),
+        unsubscribe_url=(row.payload or {}).get("unsubscribe_url"),
     )
 
 

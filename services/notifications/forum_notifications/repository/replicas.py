@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.domain import AttendeeView, ForumView
-from forum_notifications.models import AgendaEntryRow, AttendeeRow, ForumRow
+from forum_notifications.models import AgendaEntryRow, AttendeeRow, EmailRow, ForumRow
 
 
 async def get_forum(session: AsyncSession, code: str) -> ForumView | None:
@@ -84,3 +84,28 @@ async def forget_attendee(session: AsyncSession, registration_id: uuid.UUID) -> 
         delete(AgendaEntryRow).where(AgendaEntryRow.registration_id == registration_id)
     )
     await session.execute(delete(AttendeeRow).where(AttendeeRow.registration_id == registration_id))
+
+
+async def all_forums(session: AsyncSession) -> list[ForumView]:
+    codes = (await session.scalars(select(ForumRow.code))).all()
+    forums = [await get_forum(session, code) for code in codes]
+    return [forum for forum in forums if forum is not None]
+
+
+async def attendees_without_email(
+    session: AsyncSession, forum_code: str, source_event_id: uuid.UUID, template: str
+) -> list[AttendeeRow]:
+    """Confirmed attendees of a forum who have no email of this reason yet."""
+    already = select(EmailRow.recipient_id).where(
+        EmailRow.source_event_id == source_event_id, EmailRow.template == template
+    )
+    found = await session.scalars(
+        select(AttendeeRow)
+        .where(
+            AttendeeRow.forum_code == forum_code,
+            AttendeeRow.status == "confirmed",
+            AttendeeRow.registration_id.not_in(already),
+        )
+        .order_by(AttendeeRow.registration_id)
+    )
+    return list(found.all())
