@@ -10,9 +10,25 @@ from typing import Any
 import asyncpg
 import pytest
 from forum_shared.settings import ForumSettings
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.support.services import Broker, database_url_named, postgresql, rabbitmq
 from tests.support.smtp import SmtpSink
+
+# One tracer provider per process (OpenTelemetry allows one): spans are kept in memory.
+SPANS = InMemorySpanExporter()
+_provider = TracerProvider()
+_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+trace.set_tracer_provider(_provider)
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    SPANS.clear()
+    return SPANS
 
 
 @pytest.fixture(scope="session")

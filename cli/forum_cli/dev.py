@@ -20,6 +20,7 @@ from forum_shared.messaging.memory import InProcessBus
 from forum_shared.metrics import merged_exposition
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
+from forum_shared.tracing import configure_tracing
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -76,6 +77,7 @@ def _match(app: FastAPI, scope: Scope) -> Match:
 def create_dev_app(
     settings: ForumSettings, *, mailbox: DevMailbox | None, load_demo: bool = True
 ) -> ServiceDispatcher:
+    configure_tracing("dev")  # one process, one trace provider for the three services
     bus = None if settings.amqp_url else InProcessBus()
     if mailbox is not None:
         settings = settings.model_copy(update={"smtp_url": mailbox.smtp_url})

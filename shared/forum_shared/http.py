@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from forum_shared.metrics import http_metrics_middleware
 from forum_shared.openapi import document_shared_errors
 from forum_shared.service import ServiceRuntime
+from forum_shared.tracing import span_from
 
 _MESSAGES_RU = {
     "missing": "обязательное поле",
@@ -76,6 +78,17 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
             "fields": field_errors(exc.errors(), locale),
         },
     )
+
+
+async def trace_requests(request: Request, call_next: Any) -> Any:
+    """A server span per request, continuing the caller's trace when it sends `traceparent`."""
+    with span_from(request.headers, f"HTTP {request.method}", SpanKind.SERVER) as span:
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        span.update_name(f"{request.method} {route}")
+        span.set_attribute("http.route", route)
+        span.set_attribute("http.response.status_code", response.status_code)
+        return response
 
 
 async def refuse_broken_unicode(request: Request, call_next: Any) -> Any:
@@ -140,6 +153,7 @@ def create_service_app(
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.middleware("http")(refuse_broken_unicode)
     app.middleware("http")(http_metrics_middleware(runtime.name, runtime.metrics))
+    app.middleware("http")(trace_requests)
     document_shared_errors(app)
     app.include_router(health_router(runtime))
     for router in routers:

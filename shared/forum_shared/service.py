@@ -31,6 +31,7 @@ from forum_shared.messaging.rabbit import RabbitBus
 from forum_shared.messaging.topology import ConsumerQueue
 from forum_shared.metrics import metrics_for
 from forum_shared.settings import ForumSettings
+from forum_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class ServiceRuntime:
     def __init__(self, name: str, settings: ForumSettings, metadata: MetaData) -> None:
         self.name = name
         self.settings = settings
+        configure_tracing(name)
         self.metadata = metadata
         self.outbox_table = define_outbox_table(metadata)
         self.inbox_table = define_inbox_table(metadata)

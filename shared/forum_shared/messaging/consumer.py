@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from forum_shared.db import UnitOfWork
 from forum_shared.logging import correlation_id_var, event_id_var
 from forum_shared.messaging.inbox import already_processed, mark_processed
 from forum_shared.messaging.topology import ConsumerQueue
+from forum_shared.tracing import span_from
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +72,13 @@ class EventConsumer:
     retry_delays_ms: Sequence[int] = field(default=(1_000, 5_000, 30_000))
     on_outcome: Callable[[str, Outcome, float], None] | None = None
 
-    async def process(self, body: bytes, *, retries: int = 0) -> Outcome:
+    async def process(
+        self, body: bytes, *, retries: int = 0, headers: Mapping[str, Any] | None = None
+    ) -> Outcome:
         started = time.perf_counter()
-        outcome = await self._process(body, retries)
+        with span_from(headers, f"process {self.queue.name}", SpanKind.CONSUMER) as span:
+            outcome = await self._process(body, retries)
+            span.set_attribute("forum.outcome", outcome_label(outcome))
         if self.on_outcome is not None:
             self.on_outcome(self.queue.name, outcome, time.perf_counter() - started)
         return outcome

@@ -51,6 +51,7 @@ class DeadLetterEntry:
 class _Delivery:
     body: bytes
     retries: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class InProcessBus:
@@ -101,7 +102,8 @@ class InProcessBus:
     async def publish(self, message: OutgoingMessage) -> None:
         for consumer in self.consumers:
             if any(topic_matches(key, message.routing_key) for key in consumer.queue.binding_keys):
-                self._queues[consumer.queue.name].put_nowait(_Delivery(message.body))
+                delivery = _Delivery(message.body, headers=dict(message.headers))
+                self._queues[consumer.queue.name].put_nowait(delivery)
 
     async def queue_stats(self) -> dict[str, tuple[int, int]]:
         running = {task.get_name() for task in self._tasks if not task.done()}
@@ -115,12 +117,15 @@ class InProcessBus:
         while True:
             delivery = await queue.get()
             try:
-                outcome = await consumer.process(delivery.body, retries=delivery.retries)
+                outcome = await consumer.process(
+                    delivery.body, retries=delivery.retries, headers=delivery.headers
+                )
             except Exception as error:  # the consumer never raises; this is a last guard
                 log.exception("%s: unexpected failure", consumer.queue.name)
                 outcome = DeadLetter(f"unexpected failure: {error!r}")
             if isinstance(outcome, Retry):
-                self._later(outcome.delay_ms, queue, _Delivery(delivery.body, delivery.retries + 1))
+                again = _Delivery(delivery.body, delivery.retries + 1, delivery.headers)
+                self._later(outcome.delay_ms, queue, again)
             elif isinstance(outcome, DeadLetter):
                 log.error("%s: dead-lettered: %s", consumer.queue.name, outcome.reason)
                 self.dead_letters.append(

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -36,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum_shared.contracts.envelope import EventEnvelope
+from forum_shared.tracing import current_carrier, span_from
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ def define_outbox_table(metadata: MetaData) -> Table:
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
         Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+        Column("trace_context", Text, nullable=True),
         Index("ix_outbox_unpublished", "published_at", "id"),
     )
 
@@ -68,6 +72,7 @@ class OutgoingMessage:
     event_id: uuid.UUID
     routing_key: str
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 Publish = Callable[[OutgoingMessage], Awaitable[None]]
@@ -75,6 +80,8 @@ Publish = Callable[[OutgoingMessage], Awaitable[None]]
 
 def outbox_writer(table: Table) -> Callable[[AsyncSession, list[EventEnvelope]], Awaitable[None]]:
     async def write(session: AsyncSession, events: list[EventEnvelope]) -> None:
+        carrier = current_carrier()
+        trace_context = json.dumps(carrier) if carrier else None
         await session.execute(
             insert(table),
             [
@@ -83,6 +90,7 @@ def outbox_writer(table: Table) -> Callable[[AsyncSession, list[EventEnvelope]],
                     "routing_key": event.type,
                     "body": event.model_dump_json(),
                     "attempts": 0,
+                    "trace_context": trace_context,
                 }
                 for event in events
             ],
@@ -143,6 +151,7 @@ class OutboxRelay:
                     table.c.routing_key,
                     table.c.body,
                     table.c.attempts,
+                    table.c.trace_context,
                 )
                 .where(table.c.published_at.is_(None))
                 .where((table.c.next_attempt_at.is_(None)) | (table.c.next_attempt_at <= now))
@@ -154,13 +163,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             outcomes = await asyncio.gather(
-                *(
-                    self._publish(
-                        OutgoingMessage(uuid.UUID(r.event_id), r.routing_key, r.body.encode())
-                    )
-                    for r in rows
-                ),
-                return_exceptions=True,
+                *(self._publish_row(row) for row in rows), return_exceptions=True
             )
             published_ids = [r.id for r, o in zip(rows, outcomes, strict=True) if o is None]
             if published_ids:
@@ -169,6 +172,15 @@ class OutboxRelay:
                 )
             await self._record_failures(session, rows, outcomes, now)
             return len(published_ids)
+
+    async def _publish_row(self, row: Any) -> None:
+        stored = json.loads(row.trace_context) if row.trace_context else None
+        with span_from(stored, f"publish {row.routing_key}", SpanKind.PRODUCER):
+            await self._publish(
+                OutgoingMessage(
+                    uuid.UUID(row.event_id), row.routing_key, row.body.encode(), current_carrier()
+                )
+            )
 
     async def _record_failures(
         self,

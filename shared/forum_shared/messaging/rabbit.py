@@ -134,6 +134,7 @@ class RabbitBus:
             message_id=str(message.event_id),
             message_type=message.routing_key,
             content_type="application/json",
+            headers=dict(message.headers),
             persist=True,
             mandatory=True,
             timeout=self.settings.publish_timeout_s,
@@ -168,7 +169,9 @@ class RabbitBus:
         async def consume(body: bytes, message: RabbitMessage) -> None:
             headers = dict(message.headers or {})
             try:
-                outcome = await consumer.process(body, retries=int(headers.get(RETRIES_HEADER, 0)))
+                outcome = await consumer.process(
+                    body, retries=int(headers.get(RETRIES_HEADER, 0)), headers=headers
+                )
                 if isinstance(outcome, Retry):
                     await self._republish(
                         body,
