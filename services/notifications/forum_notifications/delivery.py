@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,8 +76,10 @@ class EmailSender:
         mail_from: str,
         policy: DeliveryPolicy,
         prepare: Prepare | None = None,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self._prepare = prepare
+        self._observe = observe or (lambda outcome, seconds: None)
         self._uow = uow_factory
         self._transport = transport
         self._mail_from = mail_from
@@ -160,17 +163,22 @@ class EmailSender:
     async def _deliver(self, email: OutgoingEmail, token: uuid.UUID) -> None:
         async with self._slots:
             await self._rate.acquire()
+            started = time.perf_counter()
             try:
                 message = build_message(email, mail_from=self._mail_from, now=datetime.now(UTC))
                 await self._transport.send(message)
             except (PermanentSendError, BadAddressError) as error:
+                self._observe("failed", time.perf_counter() - started)
                 await self._fail(email, token, str(error))
             except TransientSendError as error:
+                self._observe("retried", time.perf_counter() - started)
                 await self._retry_later(email, token, str(error))
             except Exception as error:  # a bug of ours: keep the row, retry, log loudly
                 log.exception("unexpected error sending %s", email.message_id)
+                self._observe("retried", time.perf_counter() - started)
                 await self._retry_later(email, token, f"{type(error).__name__}: {error}")
             else:
+                self._observe("sent", time.perf_counter() - started)
                 await self._sent(email, token)
 
     async def _sent(self, email: OutgoingEmail, token: uuid.UUID) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -37,6 +38,14 @@ def delivery_policy(settings: ForumSettings) -> DeliveryPolicy:
     )
 
 
+def _email_metrics(runtime: ServiceRuntime) -> Callable[[str, float], None]:
+    def observe(outcome: str, seconds: float) -> None:
+        runtime.metrics.emails.labels(runtime.name, outcome).inc()
+        runtime.metrics.smtp_latency.labels(runtime.name).observe(seconds)
+
+    return observe
+
+
 def create_app(settings: ForumSettings, extra: NotificationSettings | None = None) -> FastAPI:
     extra = extra or NotificationSettings()
     runtime = ServiceRuntime("notifications", settings, Base.metadata)
@@ -57,6 +66,7 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
         mail_from=settings.mail_from,
         policy=delivery_policy(settings),
         prepare=lazy_preparer(mailer),
+        observe=_email_metrics(runtime),
     )
     planner = DigestPlanner(
         runtime.uow,

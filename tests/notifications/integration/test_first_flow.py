@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 from forum_shared.settings import ForumSettings
 
@@ -89,6 +90,11 @@ async def test_transient_smtp_failures_are_retried_and_deliver_once(
         await smtp_sink.wait_for(1)
         await eventually(lambda: _all_sent_and_published(app), what="email marked sent")
         [row] = await email_rows(app)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            metrics = (await client.get("/metrics")).text
+    assert 'forum_emails_total{outcome="retried",service="notifications"} 3.0' in metrics
+    assert 'forum_emails_total{outcome="sent",service="notifications"} 1.0' in metrics
     assert row.attempts == 4
     assert row.last_error is not None and "451" in row.last_error
     assert len(smtp_sink.messages) == 1
