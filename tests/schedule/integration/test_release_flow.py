@@ -168,6 +168,23 @@ async def test_stale_edits_and_conflicts_are_refused(schedule_client: httpx.Asyn
     forced = await post(client, "/releases", {"force": True, "reason": "Зал делится перегородкой"})
     assert forced["forced_reason"] == "Зал делится перегородкой"
 
+    cancelled = await client.post(
+        f"{BASE}/sessions/{b['id']}/cancel", headers={**ADMIN, "If-Match": '"1"'}
+    )
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+    restored = await client.post(
+        f"{BASE}/sessions/{b['id']}/restore", json={"version": 2}, headers=ADMIN
+    )
+    assert (restored.status_code, restored.json()["status"], restored.headers["ETag"]) == (
+        200,
+        "draft",
+        '"3"',
+    )
+    twice = await client.post(
+        f"{BASE}/sessions/{b['id']}/restore", json={"version": 3}, headers=ADMIN
+    )
+    assert twice.status_code == 409
+
     unknown_hall = await client.post(
         f"{BASE}/sessions", json=session_body("В", "23T11:00", "23T12:00", b["id"]), headers=ADMIN
     )

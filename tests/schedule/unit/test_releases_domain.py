@@ -134,3 +134,15 @@ def test_conflicts_block_a_release_unless_forced_with_a_reason() -> None:
         release([a, b], force=True, reason="  ")
     forced = release([a, b], force=True, reason="Зал делится перегородкой")
     assert forced.forced_reason == "Зал делится перегородкой"
+
+
+def test_a_restored_session_is_added_again_with_its_status_change() -> None:
+    seminar = session("Семинар по ИС", at(23, 14), at(23, 15), hall_id=SMALL.id)
+    first = release([seminar])
+    cancelled = seminar.cancel()
+    second = release([cancelled], first)
+    third = release([cancelled.restore()], second)
+    (change,) = third.changes
+    assert change.kinds == (ChangeKind.ADDED,)
+    assert (change.old, change.new) == ({"status": "cancelled"}, {"status": "published"})
+    assert change.session.version == 3

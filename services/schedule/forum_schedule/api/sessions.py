@@ -1,14 +1,14 @@
-"""Draft sessions (admin): create, read, edit with optimistic concurrency, cancel."""
+"""Draft sessions (admin): create, read, edit with optimistic concurrency, cancel, restore."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Response
 from forum_shared.service import ServiceRuntime
 
-from forum_schedule.api.common import ForumCode, etag, expected_version
+from forum_schedule.api.common import ForumCode, IfMatch, etag, expected_version
 from forum_schedule.schemas.sessions import CancelIn, SessionIn, SessionPatch, session_out
 from forum_schedule.use_cases import sessions
 
@@ -42,7 +42,7 @@ def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         session_id: uuid.UUID,
         body: SessionPatch,
         response: Response,
-        if_match: Annotated[str | None, Header()] = None,
+        if_match: IfMatch = None,
     ) -> dict[str, Any]:
         expected = expected_version(if_match, body.version)
         draft = await sessions.edit_session(
@@ -57,10 +57,25 @@ def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         session_id: uuid.UUID,
         response: Response,
         body: Annotated[CancelIn | None, Body()] = None,
-        if_match: Annotated[str | None, Header()] = None,
+        if_match: IfMatch = None,
     ) -> dict[str, Any]:
+        """Cancel a draft; released, it stays in the programme as cancelled."""
         expected = expected_version(if_match, body.version if body else None)
         draft = await sessions.cancel_session(code, session_id, expected, uow_factory=runtime.uow)
+        response.headers["ETag"] = etag(draft.version)
+        return session_out(draft)
+
+    @router.post("/{session_id}/restore")
+    async def restore_session(
+        code: ForumCode,
+        session_id: uuid.UUID,
+        response: Response,
+        body: Annotated[CancelIn | None, Body()] = None,
+        if_match: IfMatch = None,
+    ) -> dict[str, Any]:
+        """Undo a cancellation (the next release reports the session as added again)."""
+        expected = expected_version(if_match, body.version if body else None)
+        draft = await sessions.restore_session(code, session_id, expected, uow_factory=runtime.uow)
         response.headers["ETag"] = etag(draft.version)
         return session_out(draft)
 

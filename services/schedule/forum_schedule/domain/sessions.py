@@ -77,6 +77,12 @@ class Session:
             raise ConflictError("Сессия уже отменена", "The session is already cancelled")
         return replace(self, cancelled=True, version=self.version + 1)
 
+    def restore(self) -> Session:
+        """Undo a cancellation; the next release reports the session as added again."""
+        if not self.cancelled:
+            raise ConflictError("Сессия не отменена", "The session is not cancelled")
+        return replace(self, cancelled=False, version=self.version + 1)
+
 
 def make_plan(**values: Any) -> SessionPlan:
     """A plan from validated input; a broken rule becomes a readable refusal."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from forum_shared.db import UnitOfWork
@@ -74,16 +75,32 @@ async def edit_session(
 async def cancel_session(
     code: str, session_id: uuid.UUID, expected: Expected, *, uow_factory: UowFactory
 ) -> Session:
+    return await _transition(code, session_id, expected, Session.cancel, uow_factory)
+
+
+async def restore_session(
+    code: str, session_id: uuid.UUID, expected: Expected, *, uow_factory: UowFactory
+) -> Session:
+    return await _transition(code, session_id, expected, Session.restore, uow_factory)
+
+
+async def _transition(
+    code: str,
+    session_id: uuid.UUID,
+    expected: Expected,
+    action: Callable[[Session], Session],
+    uow_factory: UowFactory,
+) -> Session:
     async with uow_factory() as uow:
         sessions = SessionRepository(uow.session)
         draft = await sessions.get(code, session_id)
         if draft is None:
             raise session_not_found(session_id)
         draft.check_version(expected)
-        cancelled = draft.cancel()
-        await _store(sessions, cancelled, draft, expected)
+        changed = action(draft)
+        await _store(sessions, changed, draft, expected)
         await uow.commit()
-    return cancelled
+    return changed
 
 
 async def _store(
