@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing = schedule_actions.add_parser("import", help="draft and release a programme file")
     importing.add_argument("file", type=Path)
 
+    migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all three")
+    migrate.add_argument("--new", metavar="SERVICE", help="write a new revision for SERVICE")
+    migrate.add_argument("-m", "--message", help="the new revision's message")
+
     docs = commands.add_parser("docs", help="regenerate the AsyncAPI documents")
     docs.add_argument("--out", type=Path, default=Path("docs/asyncapi"))
 
@@ -120,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.service, args.port)
     if args.command == "dev":
         return run_dev(args.port)
+    if args.command == "migrate":
+        from forum_cli.migrate import run as run_migrate
+
+        return run_migrate(args.services, args.new, args.message)
     if args.command == "schedule":
         return import_schedule(args.file)
     if args.command == "docs":

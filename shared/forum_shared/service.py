@@ -30,6 +30,7 @@ from forum_shared.messaging.outbox import (
 from forum_shared.messaging.rabbit import RabbitBus
 from forum_shared.messaging.topology import ConsumerQueue
 from forum_shared.metrics import metrics_for
+from forum_shared.migrations import migrations_folder, upgrade_to_head
 from forum_shared.settings import ForumSettings
 from forum_shared.tracing import configure_tracing
 
@@ -39,8 +40,12 @@ BackgroundTask = Callable[[], Awaitable[None]]
 
 
 class ServiceRuntime:
-    def __init__(self, name: str, settings: ForumSettings, metadata: MetaData) -> None:
+    def __init__(
+        self, name: str, settings: ForumSettings, metadata: MetaData, *, package: str | None = None
+    ) -> None:
         self.name = name
+        # The package whose `migrations/` upgrade the database at start (default forum_<name>).
+        self.package = package or f"forum_{name}"
         self.settings = settings
         configure_tracing(name)
         self.metadata = metadata
@@ -92,8 +97,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
-        async with self.engine.begin() as connection:
-            await connection.run_sync(self.metadata.create_all)
+        await self._prepare_database()
         if self._embedded_bus is not None:
             self._embedded_bus.add_consumers(self.consumers)
             self.bus = self._embedded_bus
@@ -110,6 +114,15 @@ class ServiceRuntime:
                 asyncio.create_task(self._supervise(task_name, task), name=task_name)
             )
         log.info("%s started (database %s)", self.name, self.engine.url.render_as_string())
+
+    async def _prepare_database(self) -> None:
+        package = self.package or ""
+        if package and migrations_folder(package) is not None:
+            await upgrade_to_head(self.engine, package)
+            return
+        # A service without migrations yet (or a test harness): tables straight from models.
+        async with self.engine.begin() as connection:
+            await connection.run_sync(self.metadata.create_all)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -31,9 +31,7 @@ def test_committed_asyncapi_documents_match_the_code() -> None:
 def test_the_asyncapi_documents_are_valid_for_the_official_parser() -> None:
     node = shutil.which("node")
     if node is None or not (PARSER_MODULES / "@asyncapi" / "parser").exists():
-        unavailable(
-            "AsyncAPI parser not installed: npm ci --prefix tests/contracts (.ci/run does)"
-        )
+        unavailable("AsyncAPI parser not installed: npm ci --prefix tests/contracts (.ci/run does)")
     result = subprocess.run(
         [node, str(Path(__file__).with_name("validate_asyncapi.mjs")), str(PARSER_MODULES)]
         + [str(path) for path in sorted(DOCS.glob("*.json"))],
