@@ -158,31 +158,8 @@ def plan_release(
 ) -> Release:
     """The next release, or a refusal: conflicts left (unless forced with a reason), no changes."""
     reason = (reason or "").strip() or None
-    if force and reason is None:
-        raise InvalidError(
-            "Чтобы опубликовать с конфликтами, укажите причину (reason)",
-            "A forced release needs a reason",
-        )
-    if conflicts and not force:
-        raise ConflictError(
-            f"В программе остались конфликты ({len(conflicts)}): устраните их или опубликуйте "
-            "принудительно с указанием причины",
-            f"{len(conflicts)} conflict(s) remain: resolve them or force the release with a reason",
-            conflicts=[conflict_out(conflict) for conflict in conflicts],
-        )
-    before = {snap.session_id: snap for snap in (previous.sessions if previous else ())}
-    snapshots: list[SessionSnapshot] = []
-    changes: list[SessionChange] = []
-    for draft in sorted(drafts, key=lambda s: (s.plan.starts_at, str(s.id))):
-        prior = before.get(draft.id)
-        hall = halls.get(draft.plan.hall_id) if draft.plan.hall_id else None
-        current = snapshot(draft, hall, version=prior.version + 1 if prior else 1)
-        change = compare(prior, current)
-        if change is not None:
-            changes.append(change)
-            snapshots.append(current)
-        elif prior is not None:
-            snapshots.append(prior)
+    _check_may_release(conflicts, force=force, reason=reason)
+    snapshots, changes = _diff(previous, drafts, halls)
     if not changes:
         raise NothingToReleaseError(
             "Нет изменений для публикации: программа совпадает с последним выпуском",
@@ -196,3 +173,38 @@ def plan_release(
         changes=tuple(changes),
         forced_reason=reason if force else None,
     )
+
+
+def _check_may_release(conflicts: Sequence[Conflict], *, force: bool, reason: str | None) -> None:
+    if force and reason is None:
+        raise InvalidError(
+            "Чтобы опубликовать с конфликтами, укажите причину (reason)",
+            "A forced release needs a reason",
+        )
+    if conflicts and not force:
+        raise ConflictError(
+            f"В программе остались конфликты ({len(conflicts)}): устраните их или опубликуйте "
+            "принудительно с указанием причины",
+            f"{len(conflicts)} conflict(s) remain: resolve them or force the release with a reason",
+            conflicts=[conflict_out(conflict) for conflict in conflicts],
+        )
+
+
+def _diff(
+    previous: Release | None, drafts: Sequence[Session], halls: Mapping[uuid.UUID, Hall]
+) -> tuple[list[SessionSnapshot], list[SessionChange]]:
+    """Every session as the new release shows it, and what changed against the previous one."""
+    before = {snap.session_id: snap for snap in (previous.sessions if previous else ())}
+    snapshots: list[SessionSnapshot] = []
+    changes: list[SessionChange] = []
+    for draft in sorted(drafts, key=lambda s: (s.plan.starts_at, str(s.id))):
+        prior = before.get(draft.id)
+        hall = halls.get(draft.plan.hall_id) if draft.plan.hall_id else None
+        current = snapshot(draft, hall, version=prior.version + 1 if prior else 1)
+        change = compare(prior, current)
+        if change is not None:
+            changes.append(change)
+            snapshots.append(current)
+        elif prior is not None:
+            snapshots.append(prior)  # unchanged: keeps its version
+    return snapshots, changes

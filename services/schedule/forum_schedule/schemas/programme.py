@@ -51,28 +51,9 @@ def programme_out(programme: PublishedProgramme, wanted: ProgrammeFilter) -> dic
     zone = forum.details.zone
     days: dict[date, list[dict[str, Any]]] = {}
     for snap in sorted(release.sessions, key=lambda s: (s.starts_at, s.title.ru)):
-        starts, ends = snap.starts_at.astimezone(zone), snap.ends_at.astimezone(zone)
-        if not wanted.admits(snap, starts.date()):
-            continue
-        days.setdefault(starts.date(), []).append(
-            {
-                "id": str(snap.session_id),
-                "title": snap.title.model_dump(),
-                "description": snap.description.model_dump() if snap.description else None,
-                "type": snap.type.value,
-                "track": snap.track,
-                "starts_at": starts.isoformat(),
-                "ends_at": ends.isoformat(),
-                "hall": {"id": str(snap.hall_id), "name": snap.hall_name.model_dump()}
-                if snap.hall_id and snap.hall_name
-                else None,
-                "capacity": snap.capacity,
-                "speakers": _people(programme, snap.speaker_ids),
-                "moderators": _people(programme, snap.moderator_ids),
-                "status": snap.status.value,
-                "version": snap.version,
-            }
-        )
+        local_day = snap.starts_at.astimezone(zone).date()
+        if wanted.admits(snap, local_day):
+            days.setdefault(local_day, []).append(_session(programme, snap))
     return {
         "forum": {
             "code": forum.code,
@@ -89,6 +70,30 @@ def programme_out(programme: PublishedProgramme, wanted: ProgrammeFilter) -> dic
         # What a page offers as filters, from the whole release (not only the filtered part).
         "halls": _halls(release.sessions),
         "tracks": sorted({snap.track for snap in release.sessions if snap.track}),
+    }
+
+
+def _session(programme: PublishedProgramme, snap: SessionSnapshot) -> dict[str, Any]:
+    zone = programme.forum.details.zone
+    hall = (
+        {"id": str(snap.hall_id), "name": snap.hall_name.model_dump()}
+        if snap.hall_id and snap.hall_name
+        else None
+    )
+    return {
+        "id": str(snap.session_id),
+        "title": snap.title.model_dump(),
+        "description": snap.description.model_dump() if snap.description else None,
+        "type": snap.type.value,
+        "track": snap.track,
+        "starts_at": snap.starts_at.astimezone(zone).isoformat(),
+        "ends_at": snap.ends_at.astimezone(zone).isoformat(),
+        "hall": hall,
+        "capacity": snap.capacity,
+        "speakers": _people(programme, snap.speaker_ids),
+        "moderators": _people(programme, snap.moderator_ids),
+        "status": snap.status.value,
+        "version": snap.version,
     }
 
 
