@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections import Counter
 
 import pytest
 
-from tests.registration.helpers import FORUM, deliver, forum_updated, registration_body
+from tests.registration.helpers import (
+    FORUM,
+    deliver,
+    forum_updated,
+    registration_body,
+    session_changed,
+)
 from tests.registration.integration.conftest import Running
 
 pytestmark = pytest.mark.integration
@@ -31,3 +38,47 @@ async def test_200_simultaneous_registrations_for_100_places(running: Running) -
     forum = (await running.client.get(f"/v1/forums/{FORUM}/availability")).json()
     assert forum["places_left"] == 0
     print(f"200 concurrent registrations in {elapsed:.2f} s")
+
+
+async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -> None:
+    """10 confirmed cancel at once: exactly the 10 waiting get their places. Then those 10 add
+    a 5-seat session at once: exactly 5 seats, 5 on its waitlist. No request fails."""
+    sid = uuid.uuid4()
+    await deliver(running.runtime, forum_updated(capacity=10))
+    await deliver(running.runtime, session_changed(sid, capacity=5))
+    url = f"/v1/forums/{FORUM}/registrations"
+    people = [
+        (await running.client.post(url, json=registration_body(email=f"c{i}@example.ru"))).json()
+        for i in range(20)
+    ]
+    leaving, waiting = people[:10], people[10:]
+    assert {p["status"] for p in leaving} == {"confirmed"}
+    assert {p["status"] for p in waiting} == {"waitlisted"}
+
+    def bearer(person: dict[str, str]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {person['manage_token']}"}
+
+    cancels = await asyncio.gather(
+        *(
+            running.client.post(f"/v1/registrations/{p['id']}/cancel", headers=bearer(p))
+            for p in leaving
+        )
+    )
+    assert [c.status_code for c in cancels] == [200] * 10
+    admin = {"Authorization": "Bearer test-admin-token"}
+    summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
+    assert summary["by_status"] == {"confirmed": 10, "cancelled": 10}
+
+    agendas = await asyncio.gather(
+        *(
+            running.client.put(
+                f"/v1/registrations/{p['id']}/agenda",
+                json={"session_ids": [str(sid)]},
+                headers=bearer(p),
+            )
+            for p in waiting
+        )
+    )
+    assert [a.status_code for a in agendas] == [200] * 10
+    seats = Counter(a.json()["agenda"][0]["status"] for a in agendas)
+    assert seats == {"confirmed": 5, "waitlisted": 5}
