@@ -58,7 +58,7 @@ def run_dev(port: int) -> int:
     app = create_dev_app(settings, mailbox=mailbox)
     base = f"http://127.0.0.1:{port}"
     bus = (
-        f"RabbitMQ {settings.amqp_url}"
+        f"RabbitMQ {_without_password(settings.amqp_url)}"
         if settings.amqp_url
         else "in-process (not durable; set FORUM_AMQP_URL to use RabbitMQ)"
     )
@@ -89,6 +89,16 @@ def import_schedule(path: Path) -> int:
     configure_logging(json_output=False, level=settings.log_level)
     print(describe(asyncio.run(import_programme_file(path, settings))))
     return 0
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def build_parser() -> argparse.ArgumentParser:

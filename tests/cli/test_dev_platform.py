@@ -23,11 +23,13 @@ FORUM = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(params=["embedded-bus", pytest.param("rabbitmq", marks=pytest.mark.integration)])
 async def dev_platform(
-    tmp_path: Path, make_settings: Callable[..., ForumSettings]
+    request: pytest.FixtureRequest, tmp_path: Path, make_settings: Callable[..., ForumSettings]
 ) -> AsyncIterator[tuple[httpx.AsyncClient, DevMailbox]]:
-    settings = make_settings(var_dir=tmp_path / "var", amqp_url=None, database_url=None)
+    # `forum dev` runs on the in-process bus, or on RabbitMQ when FORUM_AMQP_URL is set.
+    amqp_url = request.getfixturevalue("amqp_url") if request.param == "rabbitmq" else None
+    settings = make_settings(var_dir=tmp_path / "var", amqp_url=amqp_url, database_url=None)
     mailbox = DevMailbox(tmp_path / "var" / "mail")
     mailbox.start()
     app = create_dev_app(settings, mailbox=mailbox)
