@@ -22,6 +22,8 @@ from forum_registration.regions import countries, subjects
 from forum_registration.schemas import (
     ForumInfo,
     Problem,
+    RegionList,
+    RegionName,
     RegistrationCreated,
     RegistrationRequest,
     ValidationProblem,
@@ -163,10 +165,10 @@ def public_router(ctx: Context) -> APIRouter:
             return await forum_info(uow.session, code, now=datetime.now(UTC))
 
     @router.get("/v1/regions", summary="Subjects of the Russian Federation and countries")
-    async def regions() -> dict[str, list[dict[str, str]]]:
-        return {
-            "subjects": [{"ru": r.ru, "en": r.en} for r in subjects()],
-            "countries": [{"ru": r.ru, "en": r.en} for r in countries()],
-        }
+    async def regions() -> RegionList:
+        return RegionList(
+            subjects=[RegionName(ru=r.ru, en=r.en) for r in subjects()],
+            countries=[RegionName(ru=r.ru, en=r.en) for r in countries()],
+        )
 
     return router

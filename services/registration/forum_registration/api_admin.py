@@ -23,6 +23,7 @@ from forum_registration.schemas import (
     Problem,
     RegistrationPage,
     RejectRequest,
+    Summary,
 )
 
 GUARDED: dict[int | str, dict[str, Any]] = {
@@ -106,9 +107,9 @@ def admin_router(ctx: Context) -> APIRouter:
         )
 
     @router.get("/v1/forums/{code}/registrations/summary", responses=GUARDED)
-    async def summary(code: str) -> dict[str, Any]:
+    async def summary(code: str) -> Summary:
         async with ctx.runtime.uow() as uow:
-            return await reports.summary(uow.session, code)
+            return Summary.model_validate(await reports.summary(uow.session, code))
 
     @router.post("/v1/registrations/{registration_id}/approve", responses=WITH_404)
     async def approve(registration_id: uuid.UUID, request: Request) -> AdminRegistration:

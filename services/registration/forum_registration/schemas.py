@@ -153,13 +153,18 @@ class ContactChanges(BaseModel):
 
 
 class AgendaRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"session_ids": ["0b6f3a52-3d4e-4f8a-9c1b-2a7d5e6f8091"]}]},
+    )
 
     session_ids: list[uuid.UUID] = Field(max_length=100)
 
 
 class LinkRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"email": "m.ivanova@example.ru"}]}
+    )
 
     email: str = Field(min_length=3, max_length=254)
 
@@ -192,13 +197,21 @@ class RegistrationPage(BaseModel):
 
 
 class RejectRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Издание не зарегистрировано как СМИ"}]},
+    )
 
     reason: str | None = Field(default=None, max_length=1000)
 
 
 class CheckInRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"code": "PEV1:0b6f3a52-3d4e-4f8a-9c1b-2a7d5e6f8091:q1w2e3r4t5y6u7i8"}]
+        },
+    )
 
     code: str = Field(min_length=1, max_length=200, description="What the badge's QR code holds")
 
@@ -210,3 +223,30 @@ class CheckInResult(BaseModel):
     category: AttendeeCategory
     checked_in_at: datetime
     first_time: bool = Field(description="False: this badge was already scanned at that time")
+
+
+class ConfirmedCounts(BaseModel):
+    by_category: dict[str, int]
+    by_region: dict[str, int]
+    by_organization: dict[str, int]
+    regions: int = Field(description="How many regions the confirmed attendees come from")
+    organizations: int = Field(description="How many organisations they represent")
+
+
+class Summary(BaseModel):
+    """The figures a forum reports: "21 regions, 80 enterprises"."""
+
+    forum: str
+    by_status: dict[str, int]
+    confirmed: ConfirmedCounts
+    checked_in: int
+
+
+class RegionName(BaseModel):
+    ru: str
+    en: str
+
+
+class RegionList(BaseModel):
+    subjects: list[RegionName] = Field(description="The 89 subjects of the Russian Federation")
+    countries: list[RegionName]
