@@ -85,6 +85,11 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+def released_email_key(key: str, registration_id: uuid.UUID) -> str:
+    """The key a cancelled registration keeps, so that the address may register again."""
+    return f"{key}#{registration_id}"
+
+
 def clean_form(form: RegistrationForm) -> RegistrationForm:
     """A cleaned copy of the form, or `InvalidFormError` listing every bad field."""
     problems: list[FieldProblem] = []

@@ -24,6 +24,7 @@ from forum_registration.domain import (
     clean_changes,
     email_key,
     ensure_active,
+    released_email_key,
 )
 from forum_registration.models import RegistrationRow
 from forum_registration.repository import Agendas, Forums, Registrations
@@ -78,9 +79,12 @@ async def update_contacts(
         forum = row.forum_code
         if (new_email := changed.get("email")) is not None:
             key = email_key(new_email)
-            if key != row.email_key and await Registrations(uow.session).email_taken(forum, key):
-                raise RegistrationError("duplicate_email", forum=forum)
-            row.email_key = key
+            if row.status == "cancelled":
+                row.email_key = released_email_key(key, row.id)
+            elif key != row.email_key:
+                if await Registrations(uow.session).email_taken(forum, key):
+                    raise RegistrationError("duplicate_email", forum=forum)
+                row.email_key = key
         _bump(row, caller.now)
         uow.record(_env(events.updated(row, changed), row, caller))
         try:
@@ -133,7 +137,8 @@ async def cancel(
     """Cancel (or erase) a registration; a freed place goes to the first on the waitlist.
 
     Erasing anonymises the person but keeps category, region and status for the counts.
-    Cancelling twice is harmless: the second time changes nothing.
+    Cancelling twice is harmless: the second time changes nothing. A cancelled registration
+    releases its address, so the person may register again later (a rejected one does not).
     """
     async with uow:
         found = await authorised(uow.session, registration_id, token, caller)
@@ -145,6 +150,7 @@ async def cancel(
         was_confirmed = row.status == "confirmed"
         if row.status in ACTIVE_STATUSES:
             row.status = "cancelled"
+            row.email_key = released_email_key(row.email_key, row.id)
             _bump(row, caller.now)
             if not erase:
                 uow.record(_env(events.cancelled(row), row, caller))

@@ -68,7 +68,7 @@ class RegistrationRow(Base):
     forum_code: Mapped[str] = mapped_column(String(100), ForeignKey("forums.code"))
     full_name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str] = mapped_column(String(254))
-    email_key: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     organization: Mapped[str | None] = mapped_column(String(300))
     position: Mapped[str | None] = mapped_column(String(300))

@@ -232,3 +232,19 @@ async def test_a_forum_that_grows_promotes_its_waitlist(runtime: ServiceRuntime)
     waiting = await register(runtime, "b@example.ru")
     await deliver(runtime, forum_updated(capacity=2, version=2))
     assert (await status_of(runtime, waiting.id)).status == "confirmed"
+
+
+async def test_after_cancelling_the_address_may_register_again(runtime: ServiceRuntime) -> None:
+    await deliver(runtime, forum_updated())
+    first = await register(runtime, "a@example.ru")
+    await manage.cancel(runtime.uow(), first.id, first.token, caller(runtime))
+
+    again = await register(runtime, "A@example.ru")
+
+    assert again.status == "confirmed" and again.id != first.id
+    await manage.request_link(runtime.uow(), FORUM, "a@example.ru", caller(runtime))
+    last = (await events_of(runtime))[-1]
+    assert last["data"]["registration_id"] == str(again.id)
+    with pytest.raises(RegistrationError) as caught:
+        await register(runtime, "a@example.ru")
+    assert caught.value.code == "duplicate_email"
