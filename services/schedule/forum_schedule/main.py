@@ -6,9 +6,10 @@ from fastapi import FastAPI
 from forum_shared.http import create_service_app
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
+from sqlalchemy.exc import DBAPIError
 
 from forum_schedule.api import routers
-from forum_schedule.api.common import schedule_error
+from forum_schedule.api.common import database_error, schedule_error
 from forum_schedule.domain.errors import ScheduleError
 from forum_schedule.models import Base
 
@@ -24,4 +25,5 @@ def create_app(settings: ForumSettings) -> FastAPI:
         routers=routers(runtime),
     )
     app.add_exception_handler(ScheduleError, schedule_error)
+    app.add_exception_handler(DBAPIError, database_error)
     return app

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api import docs
 from forum_schedule.api.common import ForumCode
 from forum_schedule.ical import render_calendar, uid_domain
 from forum_schedule.use_cases import reads
@@ -20,13 +21,21 @@ def calendar_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(prefix="/v1/forums/{code}", tags=["calendar"])
     domain = uid_domain(runtime.settings.mail_from)
 
-    @router.get("/schedule.ics", response_class=Response)
+    @router.get(
+        "/schedule.ics",
+        response_class=Response,
+        responses={**docs.NOT_FOUND, 200: {"content": {"text/calendar": {}}}},
+    )
     async def forum_calendar(code: ForumCode, lang: Literal["ru", "en"] = "ru") -> Response:
         programme = await reads.published_programme(code, uow_factory=runtime.uow)
         body = render_calendar(programme, domain=domain, locale=lang)
         return _ics(body, f"{code}.ics")
 
-    @router.get("/sessions/{session_id}.ics", response_class=Response)
+    @router.get(
+        "/sessions/{session_id}.ics",
+        response_class=Response,
+        responses={**docs.NOT_FOUND, 200: {"content": {"text/calendar": {}}}},
+    )
     async def session_calendar(
         code: ForumCode, session_id: uuid.UUID, lang: Literal["ru", "en"] = "ru"
     ) -> Response:

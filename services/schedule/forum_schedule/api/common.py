@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from forum_shared.http import request_locale
+from sqlalchemy.exc import IntegrityError
 
 from forum_schedule.domain.errors import (
     ConflictError,
@@ -20,6 +22,8 @@ from forum_schedule.domain.errors import (
 )
 from forum_schedule.domain.forum import check_code
 from forum_schedule.domain.versions import Expected
+
+log = logging.getLogger(__name__)
 
 
 class PreconditionRequiredError(ScheduleError):
@@ -94,3 +98,24 @@ async def schedule_error(request: Request, exc: Exception) -> JSONResponse:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     body = {"error": exc.error, "message": exc.message(request_locale(request)), **exc.details}
     return JSONResponse(status_code=status, content=body)
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused or is away: a retryable answer, never a bare 500."""
+    log.error("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    english = request_locale(request) == "en"
+    if isinstance(exc, IntegrityError):
+        message = (
+            "A concurrent change got there first; reload and retry"
+            if english
+            else "Одновременное изменение успело раньше; обновите данные и повторите"
+        )
+        return JSONResponse({"error": "conflict", "message": message}, status_code=409)
+    message = (
+        "The schedule is briefly unavailable; retry in a few seconds"
+        if english
+        else "Программа временно недоступна; повторите через несколько секунд"
+    )
+    return JSONResponse(
+        {"error": "unavailable", "message": message}, status_code=503, headers={"Retry-After": "5"}
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api import docs
 from forum_schedule.api.common import CorrelationId, ForumCode, IfMatch, etag, optional_expected
 from forum_schedule.schemas.forums import ForumIn, forum_out
 from forum_schedule.use_cases import forums as use_cases
@@ -15,7 +16,11 @@ from forum_schedule.use_cases import forums as use_cases
 def forums_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
     router = APIRouter(prefix="/v1/forums", tags=["forums"])
 
-    @router.put("/{code}", dependencies=[admin])
+    @router.put(
+        "/{code}",
+        dependencies=[admin],
+        responses={**docs.EDIT, 201: {"description": "Created"}},
+    )
     async def put_forum(
         code: ForumCode,
         body: ForumIn,
@@ -35,7 +40,7 @@ def forums_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         response.headers["ETag"] = etag(forum.version)
         return forum_out(forum)
 
-    @router.get("/{code}")
+    @router.get("/{code}", responses=docs.NOT_FOUND)
     async def get_forum(code: ForumCode, response: Response) -> dict[str, Any]:
         forum = await use_cases.get_forum(code, uow_factory=runtime.uow)
         response.headers["ETag"] = etag(forum.version)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api import docs
 from forum_schedule.api.common import CorrelationId
 from forum_schedule.schemas.forums import forum_out
 from forum_schedule.schemas.imports import ProgrammeFile
@@ -17,7 +18,7 @@ from forum_schedule.use_cases.imports import import_programme
 def imports_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["import"])
 
-    @router.post("/imports", dependencies=[admin])
+    @router.post("/imports", dependencies=[admin], responses=docs.RELEASE)
     async def import_file(body: ProgrammeFile, correlation_id: CorrelationId) -> dict[str, Any]:
         """Load a programme file as drafts and release it; re-importing it changes nothing."""
         result = await import_programme(

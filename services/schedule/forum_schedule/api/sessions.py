@@ -8,13 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 from forum_shared.service import ServiceRuntime
 
+from forum_schedule.api import docs
 from forum_schedule.api.common import ForumCode, IfMatch, etag, expected_version
 from forum_schedule.schemas.sessions import CancelIn, SessionIn, SessionPatch, session_out
 from forum_schedule.use_cases import sessions
 
 
 def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
-    router = APIRouter(prefix="/v1/forums/{code}/sessions", tags=["sessions"], dependencies=[admin])
+    router = APIRouter(
+        prefix="/v1/forums/{code}/sessions",
+        tags=["sessions"],
+        dependencies=[admin],
+        responses=docs.WRITE,
+    )
 
     @router.post("", status_code=201)
     async def create_session(
@@ -36,7 +42,7 @@ def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         response.headers["ETag"] = etag(draft.version)
         return session_out(draft)
 
-    @router.patch("/{session_id}")
+    @router.patch("/{session_id}", responses=docs.STRICT_EDIT)
     async def edit_session(
         code: ForumCode,
         session_id: uuid.UUID,
@@ -51,7 +57,7 @@ def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         response.headers["ETag"] = etag(draft.version)
         return session_out(draft)
 
-    @router.post("/{session_id}/cancel")
+    @router.post("/{session_id}/cancel", responses=docs.STRICT_EDIT)
     async def cancel_session(
         code: ForumCode,
         session_id: uuid.UUID,
@@ -65,7 +71,7 @@ def sessions_router(runtime: ServiceRuntime, admin: Any) -> APIRouter:
         response.headers["ETag"] = etag(draft.version)
         return session_out(draft)
 
-    @router.post("/{session_id}/restore")
+    @router.post("/{session_id}/restore", responses=docs.STRICT_EDIT)
     async def restore_session(
         code: ForumCode,
         session_id: uuid.UUID,
