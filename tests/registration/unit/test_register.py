@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -117,3 +118,12 @@ async def test_unknown_session_in_agenda_is_refused_and_nothing_is_written(
     async with runtime.session_factory() as session:
         assert (await session.execute(select(RegistrationRow))).first() is None
     assert await outbox(runtime) == []
+
+
+async def test_capacity_holds_under_concurrency_on_sqlite_too(runtime: ServiceRuntime) -> None:
+    """The embedded default: SQLite's write lock, taken first, serialises the decisions."""
+    await deliver(runtime, forum_updated(capacity=10))
+    statuses = await asyncio.gather(
+        *(register(runtime, email=f"s{i}@example.ru") for i in range(30))
+    )
+    assert sorted(statuses) == ["confirmed"] * 10 + ["waitlisted"] * 20
