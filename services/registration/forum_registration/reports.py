@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum_registration.models import RegistrationRow
+from forum_registration.models import AgendaRow, RegistrationRow, SessionRow
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def to_csv(rows: Iterable[RegistrationRow]) -> bytes:
 
 
 async def summary(session: AsyncSession, forum_code: str) -> dict[str, Any]:
-    """Counts by status over everyone; by category, region, organisation over the confirmed."""
+    """Counts by status over everyone; by category, region, organisation over the confirmed;
+    seats and waitlist per session."""
     base = RegistrationRow.forum_code == forum_code
     confirmed = base & (RegistrationRow.status == "confirmed")
 
@@ -112,6 +113,15 @@ async def summary(session: AsyncSession, forum_code: str) -> dict[str, Any]:
 
     by_region = await grouped(RegistrationRow.region, confirmed)
     by_organization = await grouped(RegistrationRow.organization, confirmed)
+    seats = await session.execute(
+        select(AgendaRow.session_id, AgendaRow.status, func.count())
+        .join(SessionRow, SessionRow.session_id == AgendaRow.session_id)
+        .where(SessionRow.forum_code == forum_code)
+        .group_by(AgendaRow.session_id, AgendaRow.status)
+    )
+    by_session: dict[str, dict[str, int]] = {}
+    for session_id, status, count in seats.all():
+        by_session.setdefault(str(session_id), {"confirmed": 0, "waitlisted": 0})[status] = count
     checked_in = await session.execute(
         select(func.count()).where(base & RegistrationRow.checked_in_at.is_not(None))
     )
@@ -126,4 +136,5 @@ async def summary(session: AsyncSession, forum_code: str) -> dict[str, Any]:
             "organizations": len(by_organization),
         },
         "checked_in": int(checked_in.scalar() or 0),
+        "by_session": by_session,
     }

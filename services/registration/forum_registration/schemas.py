@@ -240,6 +240,9 @@ class Summary(BaseModel):
     by_status: dict[str, int]
     confirmed: ConfirmedCounts
     checked_in: int
+    by_session: dict[str, dict[str, int]] = Field(
+        description="Per session id: `confirmed` seats and `waitlisted` sign-ups"
+    )
 
 
 class RegionName(BaseModel):

@@ -82,3 +82,5 @@ async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -
     assert [a.status_code for a in agendas] == [200] * 10
     seats = Counter(a.json()["agenda"][0]["status"] for a in agendas)
     assert seats == {"confirmed": 5, "waitlisted": 5}
+    summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
+    assert summary["by_session"] == {str(sid): {"confirmed": 5, "waitlisted": 5}}
