@@ -1,7 +1,7 @@
-"""The sender loop: lease queued email rows, send them over SMTP, settle each in its own commit.
+"""The sender loop: lease queued email rows, send them over SMTP, settle the outcomes.
 
-Each row is settled (sent / rescheduled / failed) in one transaction with the
-`notification.email.*` event it causes. Several replicas share the rows through
+Each row is settled (sent / rescheduled / failed) in the same transaction as the
+`notification.email.*` event it causes (`settling.py`). Several replicas share the rows through
 `FOR UPDATE SKIP LOCKED` and a lease; a sender that dies mid-send leaves its rows to be
 leased again when the lease runs out. The only duplicate possible is a crash between the
 SMTP server's 250 and the commit, and it carries the same Message-ID.
@@ -14,22 +14,22 @@ import contextlib
 import logging
 import time
 import uuid
+from asyncio import Queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Protocol
 
-from forum_shared.contracts import EventEnvelope
-from forum_shared.contracts.notification import EmailFailed, EmailSent
+from forum_shared.contracts.notification import EmailFailed
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import PermanentError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications import repository
-from forum_notifications.domain import OutgoingEmail, RenderedEmail, retry_delay
-from forum_notifications.mime import BadAddressError, build_message
+from forum_notifications.domain import OutgoingEmail, RenderedEmail
+from forum_notifications.mime import BadAddressError, WireMessage, build_message, to_wire
 from forum_notifications.models import EmailRow
+from forum_notifications.settling import Outcome, RetryPolicy, event, ids, settle
 from forum_notifications.smtp import PermanentSendError, RateLimiter, TransientSendError
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Prepare(Protocol):
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: WireMessage) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -56,6 +56,11 @@ class DeliveryPolicy:
     max_delay: timedelta = timedelta(minutes=10)
     max_attempts: int = 20
     poll_interval_s: float = 0.5
+    lanes: int = 1  # 2 on PostgreSQL (main.py); SQLite has no row locks to share a batch
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(self.base_delay, self.max_delay, self.max_attempts)
 
     @property
     def batch_size(self) -> int:
@@ -88,27 +93,40 @@ class EmailSender:
         self._rate = RateLimiter(policy.rate_per_s)
         self._wakeup = asyncio.Event()
         self._leases: set[uuid.UUID] = set()
+        self._settlers: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wakeup.set()
 
     async def run(self) -> None:
+        """Run the lanes until cancelled; on the way out, hand back what is still leased."""
         try:
-            while True:
-                try:
-                    handled = await self.send_due()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("email sender batch failed; retrying")
-                    handled = 0
-                if handled < self._policy.batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_s)
-                    self._wakeup.clear()
+            await asyncio.gather(*(self._lane() for _ in range(self._policy.lanes)))
         finally:
-            await asyncio.shield(self._release_leases())
+            await asyncio.shield(self._drain())
             await self._transport.close()
+
+    async def _drain(self) -> None:
+        # Settle what was sent before handing the rest back, or a sent email would be resent.
+        if self._settlers:
+            await asyncio.gather(*self._settlers, return_exceptions=True)
+        await self._release_leases()
+
+    async def _lane(self) -> None:
+        # Two lanes overlap one batch's leasing and rendering with the other's sending; the
+        # semaphore and the rate limiter are shared, so the bounds hold across lanes.
+        while True:
+            try:
+                handled = await self.send_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("email sender batch failed; retrying")
+                handled = 0
+            if handled < self._policy.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_s)
+                self._wakeup.clear()
 
     async def _release_leases(self) -> None:
         """On a graceful stop, hand unsent leased rows back at once instead of at lease end."""
@@ -141,7 +159,15 @@ class EmailSender:
             )
             emails = [await self._ready(uow, row, now) for row in rows]
             await uow.commit()
-        await asyncio.gather(*(self._deliver(e, token) for e in emails if e is not None))
+        done: Queue[Outcome | None] = Queue()
+        settler = asyncio.create_task(self._settle_from(done))
+        self._settlers.add(settler)
+        settler.add_done_callback(self._settlers.discard)
+        try:
+            await asyncio.gather(*(self._deliver(e, token, done) for e in emails if e is not None))
+        finally:
+            done.put_nowait(None)
+            await asyncio.shield(settler)  # what was sent is recorded, even when stopping
         return len(rows)
 
     async def _ready(self, uow: UnitOfWork, row: EmailRow, now: datetime) -> OutgoingEmail | None:
@@ -156,87 +182,49 @@ class EmailSender:
                 log.error("email %s cannot be rendered: %s", row.message_id, reason)
                 repository.fail_leased(row, reason=reason, now=now)
                 email = repository.to_outgoing(row)
-                uow.record(_event(email, EmailFailed(**_ids(email), reason=reason, failed_at=now)))
+                uow.record(event(email, EmailFailed(**ids(email), reason=reason, failed_at=now)))
                 return None
         return repository.to_outgoing(row)
 
-    async def _deliver(self, email: OutgoingEmail, token: uuid.UUID) -> None:
+    async def _deliver(
+        self, email: OutgoingEmail, token: uuid.UUID, done: Queue[Outcome | None]
+    ) -> None:
         async with self._slots:
             await self._rate.acquire()
             started = time.perf_counter()
             try:
-                message = build_message(email, mail_from=self._mail_from, now=datetime.now(UTC))
-                await self._transport.send(message)
+                wire = to_wire(
+                    build_message(email, mail_from=self._mail_from, now=datetime.now(UTC))
+                )
+                await self._transport.send(wire)
             except (PermanentSendError, BadAddressError) as error:
-                self._observe("failed", time.perf_counter() - started)
-                await self._fail(email, token, str(error))
+                outcome = Outcome(email, token, "fail", str(error))
             except TransientSendError as error:
-                self._observe("retried", time.perf_counter() - started)
-                await self._retry_later(email, token, str(error))
+                outcome = Outcome(email, token, "retry", str(error))
             except Exception as error:  # a bug of ours: keep the row, retry, log loudly
                 log.exception("unexpected error sending %s", email.message_id)
-                self._observe("retried", time.perf_counter() - started)
-                await self._retry_later(email, token, f"{type(error).__name__}: {error}")
+                outcome = Outcome(email, token, "retry", f"{type(error).__name__}: {error}")
             else:
-                self._observe("sent", time.perf_counter() - started)
-                await self._sent(email, token)
+                outcome = Outcome(email, token, "sent")
+            self._observe(_LABELS[outcome.kind], time.perf_counter() - started)
+            done.put_nowait(outcome)
 
-    async def _sent(self, email: OutgoingEmail, token: uuid.UUID) -> None:
-        now = datetime.now(UTC)
-        async with self._uow() as uow:
-            attempts = email.attempts + 1
-            if await repository.mark_sent(uow.session, email.id, token, attempts=attempts, now=now):
-                uow.record(_event(email, EmailSent(**_ids(email), sent_at=now)))
-            else:
-                log.warning("email %s was sent after its lease ran out", email.message_id)
-            await uow.commit()
-
-    async def _retry_later(self, email: OutgoingEmail, token: uuid.UUID, reason: str) -> None:
-        attempts = email.attempts + 1
-        if attempts >= self._policy.max_attempts:
-            await self._fail(email, token, f"gave up after {attempts} attempts: {reason}")
-            return
-        delay = retry_delay(attempts, base=self._policy.base_delay, cap=self._policy.max_delay)
-        log.warning("email %s deferred (%s); retry in %s", email.message_id, reason, delay)
-        async with self._uow() as uow:
-            await repository.reschedule(
-                uow.session,
-                email.id,
-                token,
-                attempts=attempts,
-                reason=reason[:2000],
-                next_attempt_at=datetime.now(UTC) + delay,
-            )
-            await uow.commit()
-
-    async def _fail(self, email: OutgoingEmail, token: uuid.UUID, reason: str) -> None:
-        now = datetime.now(UTC)
-        reason = reason[:2000]
-        log.error("email %s failed permanently: %s", email.message_id, reason)
-        async with self._uow() as uow:
-            attempts = email.attempts + 1
-            if await repository.mark_failed(
-                uow.session, email.id, token, attempts=attempts, reason=reason, now=now
-            ):
-                uow.record(_event(email, EmailFailed(**_ids(email), reason=reason, failed_at=now)))
-            await uow.commit()
+    async def _settle_from(self, done: Queue[Outcome | None]) -> None:
+        """Group commit: settle whatever finished while the previous commit ran."""
+        finished = False
+        while not finished:
+            group: list[Outcome] = []
+            item = await done.get()
+            while item is not None:
+                group.append(item)
+                if done.empty():
+                    break
+                item = done.get_nowait()
+            finished = item is None
+            if group:
+                async with self._uow() as uow:
+                    await settle(uow, group, self._policy.retry)
+                    await uow.commit()
 
 
-def _ids(email: OutgoingEmail) -> dict[str, object]:
-    return {
-        "email_id": email.id,
-        "recipient_id": email.recipient_id,
-        "template": email.template,
-        "source_event_id": email.source_event_id,
-        "message_id": email.message_id,
-    }
-
-
-def _event(email: OutgoingEmail, data: EmailSent | EmailFailed) -> EventEnvelope:
-    return EventEnvelope.wrap(
-        data,
-        producer="notifications",
-        forum=email.forum_code,
-        correlation_id=email.correlation_id or email.source_event_id,
-        causation_id=email.source_event_id,
-    )
+_LABELS = {"sent": "sent", "retry": "retried", "fail": "failed"}

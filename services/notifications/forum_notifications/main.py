@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
+from forum_shared.db import is_sqlite
 from forum_shared.http import create_service_app
 from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION, NOTIFICATIONS_SCHEDULE
 from forum_shared.service import ServiceRuntime
@@ -35,6 +36,7 @@ def delivery_policy(settings: ForumSettings) -> DeliveryPolicy:
         base_delay=timedelta(milliseconds=delays[0]),
         max_delay=timedelta(milliseconds=max(delays)),
         poll_interval_s=settings.relay_poll_interval_s,
+        lanes=1 if is_sqlite(settings.database_url_for("notifications")) else 2,
     )
 
 

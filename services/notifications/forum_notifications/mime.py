@@ -8,6 +8,7 @@ Non-ASCII names and subjects are RFC 2047 encoded by the `default` policy; bodie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -51,8 +52,29 @@ def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> Ema
     message.set_content(email.text_body, charset="utf-8", cte="base64")
     message.add_alternative(email.html_body, subtype="html", charset="utf-8", cte="base64")
     _attach(message, email.attachments)
-    _check_headers(message)
     return message
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """The bytes that go over SMTP, with the envelope taken from the structured addresses."""
+
+    mail_from: str
+    recipient: str
+    data: bytes
+    message_id: str
+
+
+def to_wire(message: EmailMessage) -> WireMessage:
+    """Serialise once; check the very bytes that will be sent carry only the headers we set."""
+    data = message.as_bytes()
+    _check_headers(message, data)
+    return WireMessage(
+        mail_from=message["From"].addresses[0].addr_spec,
+        recipient=message["To"].addresses[0].addr_spec,
+        data=data,
+        message_id=str(message["Message-ID"]),
+    )
 
 
 def _attach(message: EmailMessage, attachments: tuple[Attachment, ...]) -> None:
@@ -76,9 +98,9 @@ def _attach(message: EmailMessage, attachments: tuple[Attachment, ...]) -> None:
             message.add_attachment(item.data, maintype, subtype, filename=item.filename)
 
 
-def _check_headers(message: EmailMessage) -> None:
+def _check_headers(message: EmailMessage, data: bytes) -> None:
     """Defence in depth: the serialised message must have exactly the headers we set."""
-    head = message.as_bytes().split(b"\r\n\r\n", 1)[0]
+    head = data.split(b"\r\n\r\n", 1)[0]
     parsed = BytesParser(policy=default).parsebytes(head + b"\r\n\r\n", headersonly=True)
     if sorted(parsed.keys()) != sorted(message.keys()) or len(parsed["To"].addresses) != 1:
         raise BadAddressError(f"header injection refused for {message['Message-ID']}")

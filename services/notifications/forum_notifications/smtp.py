@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+
+from forum_notifications.mime import WireMessage
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -92,6 +93,10 @@ class RateLimiter:
             await asyncio.sleep(wait)
 
 
+async def _send(client: aiosmtplib.SMTP, message: WireMessage) -> None:
+    await client.sendmail(message.mail_from, [message.recipient], message.data)
+
+
 class SmtpTransport:
     """Sends messages over a small pool of reused SMTP connections (one per concurrent send)."""
 
@@ -100,11 +105,11 @@ class SmtpTransport:
         self.timeout_s = timeout_s
         self._idle: list[aiosmtplib.SMTP] = []
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: WireMessage) -> None:
         client = self._idle.pop() if self._idle else None
         if client is not None:
             try:
-                await asyncio.wait_for(client.send_message(message), self.timeout_s)
+                await asyncio.wait_for(_send(client, message), self.timeout_s)
             except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                 # The server closed an idle connection: not a failure of this message.
                 await self._discard(client)
@@ -117,7 +122,7 @@ class SmtpTransport:
         client = None
         try:
             client = await self._connect()
-            await asyncio.wait_for(client.send_message(message), self.timeout_s)
+            await asyncio.wait_for(_send(client, message), self.timeout_s)
         except Exception as error:
             await self._discard(client)
             raise classify(error) from error

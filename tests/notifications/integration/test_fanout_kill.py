@@ -62,7 +62,7 @@ async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
         "FORUM_MAIL_FROM": MAIL_FROM,
         "FORUM_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         "FORUM_ADMIN_TOKEN": "test-admin-token",
-        "FORUM_RETRY_DELAYS_MS": "[200,500,1000]",
+        "FORUM_RETRY_DELAYS_MS": "[200,500,1000,2000,4000]",
         "FORUM_RELAY_POLL_INTERVAL_S": "0.1",
         "FORUM_SMTP_TIMEOUT_S": "1",
         "FORUM_SMTP_RATE_PER_S": "25",

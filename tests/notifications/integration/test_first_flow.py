@@ -19,6 +19,9 @@ from tests.notifications.integration.helpers import (
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.integration
+# A registration may overtake its forum (two queues): leave the forum event time to land
+# even on a loaded machine before the registration is dead-lettered.
+RETRIES = [200, 500, 1000, 2000, 4000]
 
 
 @pytest.fixture
@@ -33,6 +36,7 @@ def settings(
         database_url=database_url,
         smtp_url=smtp_sink.url,
         mail_from=MAIL_FROM,
+        retry_delays_ms=RETRIES,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
+import email.policy
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -12,6 +14,7 @@ from uuid import uuid4
 import pytest
 from forum_notifications import repository
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
+from forum_notifications.mime import WireMessage
 from forum_notifications.models import EmailRow
 from forum_notifications.smtp import PermanentSendError, TransientSendError
 from forum_shared.service import ServiceRuntime
@@ -25,10 +28,13 @@ class FakeTransport:
         self.failures = list(failures)
         self.sent: list[EmailMessage] = []
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: WireMessage) -> None:
         if self.failures:
             raise self.failures.pop(0)
-        self.sent.append(message)
+        parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        assert parsed["To"].addresses[0].addr_spec == message.recipient
+        self.sent.append(parsed)
 
     async def close(self) -> None:
         return None
@@ -120,7 +126,7 @@ async def test_a_leased_row_is_not_sent_by_a_second_sender(runtime: ServiceRunti
 
 async def test_a_stopped_sender_hands_its_leases_back(runtime: ServiceRuntime) -> None:
     class StuckTransport(FakeTransport):
-        async def send(self, message: EmailMessage) -> None:
+        async def send(self, message: WireMessage) -> None:
             await asyncio.sleep(3600)
 
     stuck = sender(runtime, StuckTransport())

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 from forum_notifications.domain import OutgoingEmail, header_text, message_id
-from forum_notifications.mime import BadAddressError, build_message
+from forum_notifications.mime import BadAddressError, build_message, to_wire
 
 from tests.notifications.factories import MAIL_FROM
 
@@ -85,6 +85,8 @@ def test_a_hostile_name_adds_no_header_and_no_recipient(hostile_name: str) -> No
         mail_from=MAIL_FROM,
         now=datetime.now(UTC),
     )
+    wire = to_wire(message)  # the checked bytes are the ones sent
+    assert wire.recipient == "maria@example.ru"
     parsed = reparse(message)
     assert parsed["Bcc"] is None
     assert parsed["X-Injected"] is None
@@ -123,9 +125,10 @@ def test_serialised_headers_are_checked_even_if_sanitising_were_skipped(
     import forum_notifications.mime as mime
 
     monkeypatch.setattr(mime, "header_text", lambda value: value)
+    message = build_message(
+        outgoing(subject="=?UTF-8?Q?=0A?=Bcc: evil@attacker.example"),
+        mail_from=MAIL_FROM,
+        now=datetime.now(UTC),
+    )
     with pytest.raises(BadAddressError, match="header injection"):
-        build_message(
-            outgoing(subject="=?UTF-8?Q?=0A?=Bcc: evil@attacker.example"),
-            mail_from=MAIL_FROM,
-            now=datetime.now(UTC),
-        )
+        to_wire(message)
