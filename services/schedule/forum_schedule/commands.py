@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from forum_shared.migrations import upgrade_to_head
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
@@ -17,6 +18,8 @@ from forum_schedule.main import SERVICE
 from forum_schedule.models import Base
 from forum_schedule.use_cases.imports import ImportResult, import_programme
 
+PACKAGE = "forum_schedule"
+
 
 async def import_programme_file(path: Path, settings: ForumSettings) -> ImportResult:
     """Validate the file, draft it and release it in one transaction (see `POST /v1/imports`)."""
@@ -24,8 +27,8 @@ async def import_programme_file(path: Path, settings: ForumSettings) -> ImportRe
     runtime = ServiceRuntime(SERVICE, settings, Base.metadata)
     try:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-        async with runtime.engine.begin() as connection:
-            await connection.run_sync(runtime.metadata.create_all)
+        # The same schema path as the service's start-up, so the service can start on it later.
+        await upgrade_to_head(runtime.engine, PACKAGE)
         return await import_programme(programme, uow_factory=runtime.uow)
     finally:
         await runtime.engine.dispose()

@@ -9,6 +9,8 @@ from forum_schedule.commands import describe, import_programme_file
 from forum_schedule.demo import DEMO_PROGRAMME
 from forum_shared.settings import ForumSettings
 
+from tests.schedule.migration_check import HEAD, drift_after_upgrade
+
 
 async def test_import_command_releases_once_and_leaves_events_in_the_outbox(
     make_settings: Callable[..., ForumSettings],
@@ -27,3 +29,8 @@ async def test_import_command_releases_once_and_leaves_events_in_the_outbox(
     assert types.count("schedule.session.changed") == 22
     assert types.count("schedule.release.published") == 1
     assert len(types) == 1 + 6 + 3 + 22 + 1
+    # Built by the migrations, so the service's own start-up upgrade finds it at head.
+    revision, differences = await drift_after_upgrade(
+        f"sqlite+aiosqlite:///{settings.var_dir / 'schedule.db'}"
+    )
+    assert (revision, differences) == (HEAD, [])
