@@ -13,7 +13,7 @@ from forum_registration.badges import read_badge
 from forum_registration.domain import ACTIVE_STATUSES, RegistrationError
 from forum_registration.models import ForumRow, RegistrationRow
 from forum_registration.repository import Forums, Registrations, forum_terms
-from forum_registration.seats import fill_forum, release_agenda
+from forum_registration.seats import claim_seats, fill_forum, release_agenda
 
 
 async def _locked(uow: UnitOfWork, registration_id: uuid.UUID) -> tuple[RegistrationRow, ForumRow]:
@@ -41,6 +41,8 @@ async def approve(
         uow.record(
             events.envelope(events.approved(row), forum=forum.code, correlation_id=correlation_id)
         )
+        if row.status == "confirmed":
+            await claim_seats(uow, row, now=now, correlation_id=correlation_id)
         await uow.commit()
     return row
 

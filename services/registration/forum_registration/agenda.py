@@ -22,6 +22,9 @@ async def sign_up(
 ) -> list[AgendaRow]:
     """Add sessions to an agenda: a seat while one is free, else the session's waitlist.
 
+    Only a confirmed attendee takes a seat; someone pending approval or waiting for a place
+    at the forum queues for the session and gets a seat, in turn, once confirmed.
+
     Only published sessions of the registration's forum can be chosen. Sessions are locked in
     id order, so concurrent sign-ups for the last seat take turns and never deadlock.
     """
@@ -44,7 +47,9 @@ async def sign_up(
         entry = AgendaRow(
             registration_id=registration.id,
             session_id=sid,
-            status=seat_status(rows[sid].capacity, taken),
+            status=seat_status(rows[sid].capacity, taken)
+            if registration.status == "confirmed"
+            else "waitlisted",
             created_at=now,
         )
         agendas.add(entry)

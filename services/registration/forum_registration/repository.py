@@ -182,9 +182,15 @@ class Agendas:
         return int(found.scalar_one())
 
     async def first_waitlisted(self, session_id: uuid.UUID) -> AgendaRow | None:
+        # Only attendees with a place at the forum take seats; the rest keep their turn.
         found = await self.session.execute(
             select(AgendaRow)
-            .where(AgendaRow.session_id == session_id, AgendaRow.status == "waitlisted")
+            .join(RegistrationRow, RegistrationRow.id == AgendaRow.registration_id)
+            .where(
+                AgendaRow.session_id == session_id,
+                AgendaRow.status == "waitlisted",
+                RegistrationRow.status == "confirmed",
+            )
             .order_by(AgendaRow.created_at, AgendaRow.registration_id)
             .limit(1)
         )

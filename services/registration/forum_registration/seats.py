@@ -33,8 +33,23 @@ async def fill_forum(
         uow.record(
             events.envelope(events.promoted(first), forum=forum.code, correlation_id=correlation_id)
         )
+        await claim_seats(uow, first, now=now, correlation_id=correlation_id)
         promoted.append(first)
     return promoted
+
+
+async def claim_seats(
+    uow: UnitOfWork,
+    registration: RegistrationRow,
+    *,
+    now: datetime,
+    correlation_id: uuid.UUID | None,
+) -> None:
+    """A newly confirmed attendee's queued sessions hand out any free seats, in queue order."""
+    waiting = [e.session_id for e in await Agendas(uow.session).of(registration.id)]
+    await uow.session.flush()
+    for session_row in (await Sessions(uow.session).lock_many(waiting)).values():
+        await fill_session(uow, session_row, now=now, correlation_id=correlation_id)
 
 
 async def fill_session(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from forum_registration import manage
+from forum_registration import admin, manage
 from forum_registration.domain import InvalidFormError, RegistrationError
 from forum_registration.models import ConsentRow, RegistrationRow
 from forum_registration.schemas import RegistrationRequest
@@ -248,3 +248,61 @@ async def test_after_cancelling_the_address_may_register_again(runtime: ServiceR
     with pytest.raises(RegistrationError) as caught:
         await register(runtime, "a@example.ru")
     assert caught.value.code == "duplicate_email"
+
+
+async def test_only_confirmed_attendees_take_session_seats(runtime: ServiceRuntime) -> None:
+    """Someone waiting for a place at the forum, or for approval, queues for a session and
+    gets the seat once confirmed; meanwhile the seat stays free for confirmed attendees."""
+    sid = uuid.uuid4()
+    await deliver(runtime, forum_updated(capacity=1))
+    await deliver(runtime, session_changed(sid, capacity=5))
+    first = await register(runtime, "a@example.ru", session_ids=[str(sid)])
+    waiting = await register(runtime, "b@example.ru", session_ids=[str(sid)])
+    press = await register(runtime, "p@example.ru", category="press", session_ids=[str(sid)])
+    registered = await events_of(runtime)
+    assert [e["data"]["agenda"][0]["status"] for e in registered] == [
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+
+    await manage.cancel(runtime.uow(), first.id, first.token, caller(runtime))
+
+    after = [(e["type"], e["data"]["registration_id"]) for e in (await events_of(runtime))[3:]]
+    assert after == [
+        ("registration.attendee.cancelled", str(first.id)),
+        ("registration.attendee.promoted", str(waiting.id)),
+        ("registration.agenda.changed", str(waiting.id)),
+    ]
+    seat = (await events_of(runtime))[-1]["data"]
+    assert seat["promoted"] == [str(sid)]
+    assert seat["agenda"] == [{"session_id": str(sid), "status": "confirmed"}]
+
+    await admin.approve(runtime.uow(), press.id, now=NOW, correlation_id=uuid.uuid4())
+    # The forum is full again, so the approved journalist waits for a place, seat included.
+    assert (await status_of(runtime, press.id)).status == "waitlisted"
+    assert (await events_of(runtime))[-1]["type"] == "registration.attendee.approved"
+
+
+async def test_approval_hands_a_free_session_seat_to_the_approved(
+    runtime: ServiceRuntime,
+) -> None:
+    sid = uuid.uuid4()
+    await deliver(runtime, forum_updated())
+    await deliver(runtime, session_changed(sid, capacity=1))
+    speaker = await register(runtime, "s@example.ru", category="speaker", session_ids=[str(sid)])
+    delegate = await register(runtime, "d@example.ru", session_ids=[str(sid)])
+    assert [e["data"]["agenda"][0]["status"] for e in await events_of(runtime)] == [
+        "waitlisted",
+        "confirmed",  # the seat was free, the speaker was not yet approved
+    ]
+    await manage.set_agenda(runtime.uow(), delegate.id, delegate.token, [], caller(runtime))
+
+    await admin.approve(runtime.uow(), speaker.id, now=NOW, correlation_id=uuid.uuid4())
+
+    last = (await events_of(runtime))[-1]
+    assert (last["type"], last["data"]["registration_id"]) == (
+        "registration.agenda.changed",
+        str(speaker.id),
+    )
+    assert last["data"]["agenda"] == [{"session_id": str(sid), "status": "confirmed"}]
