@@ -102,5 +102,7 @@ async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
     assert recipients == {f"person{i}@example.ru" for i in range(PEOPLE)} | {"petrov@example.ru"}
     repeats = {mid: n for mid, n in Counter(digests(smtp_sink)).items() if n > 1}
     assert all(n == 2 for n in repeats.values()), repeats
-    assert len(repeats) <= CONCURRENCY, repeats  # only what was in flight at the kill
+    # Only what was sent but not yet committed at the kill: the sends in flight plus one
+    # group commit's worth (outcomes are settled by group commit).
+    assert len(repeats) <= 2 * CONCURRENCY, repeats
     assert killed_at < PEOPLE  # the kill really landed mid fan-out
