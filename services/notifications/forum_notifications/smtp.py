@@ -7,8 +7,9 @@
 - `user:password@` in any of them — AUTH; `?verify=false` — accept a self-signed certificate.
 
 A 4xx reply, a timeout or a refused/dropped connection is transient (retry later); a 5xx reply
-to the message is permanent. Authentication failures are transient on purpose: a wrong
-password is an operator's mistake to fix, not a reason to give up on every email.
+to the message is permanent. Authentication and "STARTTLS first" refusals are transient on
+purpose: a wrong password or URL is an operator's mistake to fix, not a reason to give up on
+every email.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import aiosmtplib
 from forum_notifications.mime import WireMessage
 
 _TRUE = ("1", "true", "yes", "on")
+# 5xx replies about our session, not the message (STARTTLS or AUTH required, auth failed,
+# encryption required): a setting to fix, so the email waits instead of failing for good.
+REFUSES_US = frozenset({530, 534, 535, 538})
 
 
 class TransientSendError(Exception):
@@ -65,6 +69,8 @@ def classify(error: BaseException) -> Exception:
     """Map an aiosmtplib/network failure to a transient or permanent send error."""
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         return TransientSendError(f"authentication failed: {error}")
+    if isinstance(error, aiosmtplib.SMTPResponseException) and error.code in REFUSES_US:
+        return TransientSendError(f"the server refuses our session: {error.code} {error.message}")
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in error.recipients]
         if codes and all(500 <= c < 600 for c in codes):

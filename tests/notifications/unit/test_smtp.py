@@ -58,6 +58,11 @@ def test_other_schemes_are_refused() -> None:
             PermanentSendError,
         ),
         (aiosmtplib.SMTPAuthenticationError(535, "bad credentials"), TransientSendError),
+        (
+            aiosmtplib.SMTPSenderRefused(530, "STARTTLS first", "noreply@forum.test"),
+            TransientSendError,
+        ),
+        (aiosmtplib.SMTPDataError(554, "message rejected as spam"), PermanentSendError),
         (aiosmtplib.SMTPConnectError("refused"), TransientSendError),
         (aiosmtplib.SMTPTimeoutError("timed out"), TransientSendError),
         (ConnectionRefusedError(111, "refused"), TransientSendError),
