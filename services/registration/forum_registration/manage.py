@@ -105,7 +105,9 @@ async def set_agenda(
     if len(set(session_ids)) != len(session_ids):
         raise InvalidFormError([FieldProblem("session_ids", "duplicate_sessions")])
     async with uow:
-        await authorised(uow.session, registration_id, token, caller)
+        found = await authorised(uow.session, registration_id, token, caller)
+        # Seats are decided under the forum lock, like places: see `seats`.
+        await Forums(uow.session).lock(found.forum_code)
         row = await Registrations(uow.session).lock(registration_id)
         assert row is not None
         ensure_active(row.status)

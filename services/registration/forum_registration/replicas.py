@@ -45,6 +45,7 @@ async def apply_session_change(
 ) -> bool:
     sessions = Sessions(uow.session)
     snapshot = data.session
+    await Forums(uow.session).lock(envelope.forum)  # seats are decided under the forum lock
     locked = await sessions.lock_many([snapshot.session_id])
     row = locked.get(snapshot.session_id)
     if row is not None and row.version >= snapshot.version:

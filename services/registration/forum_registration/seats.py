@@ -1,7 +1,10 @@
 """Freed places go to the waitlist: the forum's first, and each session's first.
 
-Callers hold the forum row lock (forum places) or the session row lock (session seats), so
-two releases never promote the same person or more people than there are places.
+Every transaction that decides about forum places or session seats takes the forum row lock
+first (registering, cancelling, approving, rejecting, changing an agenda, applying a forum or
+session event). So these decisions happen one at a time per forum: two releases never promote
+the same person or more people than there are places, and since the forum lock always comes
+first, the registration and session rows locked after it can never deadlock.
 """
 
 from __future__ import annotations

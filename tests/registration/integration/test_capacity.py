@@ -42,7 +42,8 @@ async def test_200_simultaneous_registrations_for_100_places(running: Running) -
 
 async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -> None:
     """10 confirmed cancel at once: exactly the 10 waiting get their places. Then those 10 add
-    a 5-seat session at once: exactly 5 seats, 5 on its waitlist. No request fails."""
+    a 5-seat session at once: exactly 5 seats, 5 on its waitlist. Then cancellations and
+    agenda changes race each other. No request fails."""
     sid = uuid.uuid4()
     await deliver(running.runtime, forum_updated(capacity=10))
     await deliver(running.runtime, session_changed(sid, capacity=5))
@@ -84,3 +85,28 @@ async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -
     assert seats == {"confirmed": 5, "waitlisted": 5}
     summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
     assert summary["by_session"] == {str(sid): {"confirmed": 5, "waitlisted": 5}}
+
+    # At once: seat holders cancel (their seats pass down the session's queue) while those
+    # queued leave the session. The forum lock orders them; nobody deadlocks or fails.
+    holders = [
+        p
+        for p, a in zip(waiting, agendas, strict=True)
+        if a.json()["agenda"][0]["status"] == "confirmed"
+    ]
+    queued = [p for p in waiting if p not in holders]
+    mixed = await asyncio.gather(
+        *(
+            running.client.post(f"/v1/registrations/{p['id']}/cancel", headers=bearer(p))
+            for p in holders
+        ),
+        *(
+            running.client.put(
+                f"/v1/registrations/{p['id']}/agenda", json={"session_ids": []}, headers=bearer(p)
+            )
+            for p in queued
+        ),
+    )
+    assert [m.status_code for m in mixed] == [200] * 10
+    summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
+    assert summary["by_session"] == {}
+    assert summary["by_status"] == {"confirmed": 5, "cancelled": 15}
