@@ -8,11 +8,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from forum_registration.models import ConsentRow, RegistrationRow
+from forum_registration.models import ConsentRow, RegistrationRow, SessionRow
 from forum_shared.links import manage_token
 from sqlalchemy import func, select, text
 
-from tests.registration.helpers import FORUM, deliver, forum_updated, registration_body
+from tests.registration.helpers import (
+    FORUM,
+    deliver,
+    forum_updated,
+    registration_body,
+    session_changed,
+)
 from tests.registration.integration.conftest import Running
 
 pytestmark = pytest.mark.integration
@@ -27,17 +33,30 @@ async def wait_for_forum(running: Running, code: str = FORUM, within_s: float = 
     raise AssertionError("the forum never reached the registration replica")
 
 
+async def wait_for_session(running: Running, sid: uuid.UUID, within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        async with running.runtime.session_factory() as session:
+            if await session.get(SessionRow, sid) is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the session never reached the registration replica")
+
+
 async def count(running: Running, model: type) -> int:
     async with running.runtime.session_factory() as session:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def test_forum_event_then_registration_then_event_on_the_bus(running: Running) -> None:
+    sid = uuid.uuid4()
     await running.publish(forum_updated(capacity=100))
+    await running.publish(session_changed(sid, capacity=50))
     await wait_for_forum(running)
+    await wait_for_session(running, sid)
 
     response = await running.client.post(
-        f"/v1/forums/{FORUM}/registrations", json=registration_body()
+        f"/v1/forums/{FORUM}/registrations", json=registration_body(session_ids=[str(sid)])
     )
 
     assert response.status_code == 201, response.text
@@ -57,6 +76,7 @@ async def test_forum_event_then_registration_then_event_on_the_bus(running: Runn
     assert event["data"]["registration_id"] == body["id"]
     assert event["data"]["link_generation"] == 1
     assert event["data"]["status"] == "confirmed"
+    assert event["data"]["agenda"] == [{"session_id": str(sid), "status": "confirmed"}]
     assert body["manage_token"] not in str(event)
 
 
