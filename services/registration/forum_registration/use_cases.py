@@ -1,6 +1,8 @@
-"""Registering an attendee, and keeping the forum and session replicas.
+"""Registering an attendee: one unit of work that locks the forum, applies the rules, writes
+the registration, its consents and agenda, records the event and commits.
 
-Each command is one unit of work: load and lock, apply the domain rules, record events, commit.
+The attendee's later actions are in `manage`, the organisers' in `admin`, the replicas of the
+schedule in `replicas`.
 """
 
 from __future__ import annotations
