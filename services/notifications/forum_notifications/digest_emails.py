@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -142,23 +143,67 @@ def digest_calendar(
     return Attachment(name, "text/calendar", calendar(events))
 
 
-def digest_preparer(mailer: Mailer) -> Prepare:
+@dataclass
+class ReleaseFacts:
+    """What every digest of one release shares, loaded once and composed once per locale."""
+
+    forum: ForumView
+    changes: dict[uuid.UUID, SessionChangeRow]
+    names: dict[uuid.UUID, str]
+    loaded_at: float
+    composed: dict[tuple[str, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
+
+    def session(self, locale: str, session_id: uuid.UUID) -> dict[str, Any]:
+        key = (locale, session_id)
+        if key not in self.composed:
+            composer = DigestComposer(self.forum, locale, self.names)
+            self.composed[key] = composer.session(self.changes[session_id])
+        return self.composed[key]
+
+
+class ReleaseCache:
+    """A release's changes are fixed once it is planned: thousands of digests of the same
+    release need not reload them. Entries live `ttl_s` (forum and speaker names may change)."""
+
+    def __init__(self, ttl_s: float = 10.0, size: int = 8) -> None:
+        self._ttl_s = ttl_s
+        self._size = size
+        self._entries: dict[tuple[str, int], ReleaseFacts] = {}
+
+    async def get(self, session: AsyncSession, forum_code: str, version: int) -> ReleaseFacts:
+        key = (forum_code, version)
+        facts = self._entries.get(key)
+        if facts is not None and time.monotonic() - facts.loaded_at < self._ttl_s:
+            return facts
+        forum = await get_forum(session, forum_code)
+        if forum is None:
+            raise RenderError(f"forum {forum_code!r} unknown")
+        changes = {c.session_id: c for c in await programme.release_changes(session, *key)}
+        people: set[uuid.UUID] = set().union(
+            *(people_of(c.previous, c.session) for c in changes.values())
+        )
+        speakers = await programme.speakers_by_id(session, people)
+        names = {k: v.full_name for k, v in speakers.items()}
+        facts = ReleaseFacts(forum, changes, names, time.monotonic())
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = facts
+        return facts
+
+
+def digest_preparer(mailer: Mailer, cache: ReleaseCache | None = None) -> Prepare:
+    releases = cache or ReleaseCache()
+
     async def prepare(session: AsyncSession, row: EmailRow) -> RenderedEmail:
         payload = row.payload or {}
-        forum = await get_forum(session, row.forum_code)
-        if forum is None or "release_version" not in payload:
-            raise RenderError(f"digest {row.message_id}: forum or release unknown")
-        wanted = {uuid.UUID(s) for s in payload.get("session_ids", [])}
-        all_changes = await programme.release_changes(
-            session, row.forum_code, int(payload["release_version"])
-        )
-        changes = sorted(
-            (c for c in all_changes if c.session_id in wanted), key=lambda c: c.session["starts_at"]
-        )
-        people: set[uuid.UUID] = set().union(*(people_of(c.previous, c.session) for c in changes))
-        speakers = await programme.speakers_by_id(session, people)
+        if "release_version" not in payload:
+            raise RenderError(f"digest {row.message_id}: release unknown")
+        facts = await releases.get(session, row.forum_code, int(payload["release_version"]))
+        wanted = [
+            uuid.UUID(s) for s in payload.get("session_ids", []) if uuid.UUID(s) in facts.changes
+        ]
+        changes = sorted((facts.changes[s] for s in wanted), key=lambda c: c.session["starts_at"])
         locale = pick_locale(row.locale)
-        composer = DigestComposer(forum, locale, {k: v.full_name for k, v in speakers.items()})
         registration_id = payload.get("registration_id")
         link = (
             mailer.manage_link(uuid.UUID(registration_id), int(payload.get("link_generation", 1)))
@@ -170,14 +215,14 @@ def digest_preparer(mailer: Mailer) -> Prepare:
         context = {
             "locale": locale,
             "name": row.to_name,
-            "forum": forum_context(forum, locale),
-            "sessions": [composer.session(c) for c in changes],
+            "forum": forum_context(facts.forum, locale),
+            "sessions": [facts.session(locale, c.session_id) for c in changes],
             "is_speaker": payload.get("kind") == "speaker",
             "manage_url": link,
             "unsubscribe_url": unsubscribe,
         }
         content = mailer.renderer.render(Template.SCHEDULE_DIGEST, locale, context)
-        ics = digest_calendar(forum, changes, locale, sender_domain(mailer.mail_from))
+        ics = digest_calendar(facts.forum, changes, locale, sender_domain(mailer.mail_from))
         return replace(content, attachments=(ics,))
 
     return prepare
