@@ -58,9 +58,10 @@ def _safe(code: str) -> str:
 def filters(
     status: RegistrationStatus | None = None,
     category: AttendeeCategory | None = None,
-    region: str | None = Query(default=None, max_length=200),
-    organization: str | None = Query(default=None, max_length=300),
-    q: str | None = Query(default=None, max_length=200, description="Name, email, org."),
+    region: Annotated[str | None, Query(max_length=200)] = None,
+    organization: Annotated[str | None, Query(max_length=300)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name, email, org.")] = None,
+    session_id: Annotated[uuid.UUID | None, Query(description="Signed up for it")] = None,
 ) -> reports.Filters:
     return reports.Filters(
         status.value if status else None,
@@ -68,6 +69,7 @@ def filters(
         region,
         organization,
         q,
+        session_id,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ class Filters:
     region: str | None = None
     organization: str | None = None
     q: str | None = None
+    session_id: uuid.UUID | None = None
 
 
 def _filtered(forum_code: str, filters: Filters) -> Select[RegistrationRow]:
@@ -37,6 +39,11 @@ def _filtered(forum_code: str, filters: Filters) -> Select[RegistrationRow]:
         query = query.where(
             func.lower(RegistrationRow.organization).contains(filters.organization.lower())
         )
+    if filters.session_id:
+        signed_up = select(AgendaRow.registration_id).where(
+            AgendaRow.session_id == filters.session_id
+        )
+        query = query.where(RegistrationRow.id.in_(signed_up))
     if filters.q:
         needle = filters.q.lower()
         query = query.where(

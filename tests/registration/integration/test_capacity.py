@@ -85,6 +85,8 @@ async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -
     assert seats == {"confirmed": 5, "waitlisted": 5}
     summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
     assert summary["by_session"] == {str(sid): {"confirmed": 5, "waitlisted": 5}}
+    signed_up = await running.client.get(url, headers=admin, params={"session_id": str(sid)})
+    assert signed_up.json()["total"] == 10
 
     # At once: seat holders cancel (their seats pass down the session's queue) while those
     # queued leave the session. The forum lock orders them; nobody deadlocks or fails.
