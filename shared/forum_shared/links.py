@@ -28,5 +28,33 @@ def token_matches(
     return hmac.compare_digest(expected.encode(), presented.encode())
 
 
+BADGE_PREFIX = "PEV1"
+
+
+def badge_code(secret_key: str, registration_id: uuid.UUID) -> str:
+    """What a badge's QR code holds: `PEV1:<id>:<HMAC-SHA256 truncated to 96 bits>`.
+
+    The registration service checks it at the entrance; the notifications service draws it
+    into the confirmation email. Both use this one function so they cannot disagree.
+    """
+    digest = hmac.new(secret_key.encode(), f"badge:{registration_id}".encode(), hashlib.sha256)
+    signature = base64.urlsafe_b64encode(digest.digest()[:12]).rstrip(b"=").decode()
+    return f"{BADGE_PREFIX}:{registration_id}:{signature}"
+
+
+def read_badge(secret_key: str, code: str) -> uuid.UUID | None:
+    """The registration a genuine badge belongs to, or None for anything forged or garbled."""
+    prefix, _, rest = code.strip().partition(":")
+    raw_id, _, _ = rest.partition(":")
+    if prefix != BADGE_PREFIX:
+        return None
+    try:
+        registration_id = uuid.UUID(raw_id)
+    except ValueError:
+        return None
+    expected = badge_code(secret_key, registration_id)
+    return registration_id if hmac.compare_digest(expected, code.strip()) else None
+
+
 def manage_url(public_url: str, registration_id: uuid.UUID, token: str) -> str:
     return f"{public_url.rstrip('/')}/manage/{registration_id}?token={token}"

@@ -29,8 +29,12 @@ _PHONE = re.compile(
 )
 
 
+_SECRET = re.compile(r"(token=|Bearer )[A-Za-z0-9._~+/=-]+")
+
+
 def mask_personal_data(text: str) -> str:
-    """`ivan@example.ru` → `i***@example.ru`; `+7 999 123-45-67` → `***67`."""
+    """`ivan@example.ru` → `i***@example.ru`; `+7 999 123-45-67` → `***67`; tokens hidden."""
+    text = _SECRET.sub(r"\1***", text)
     text = _EMAIL.sub(r"\1***@\2", text)
     return _PHONE.sub(lambda match: "***" + match.group()[-2:], text)
 

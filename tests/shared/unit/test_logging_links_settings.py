@@ -53,3 +53,24 @@ def test_settings_come_from_forum_prefixed_variables(monkeypatch: pytest.MonkeyP
     assert settings.smtp_url == "smtp://127.0.0.1:2525"
     assert settings.prefetch_count == 7
     assert settings.database_url_for("schedule").endswith("var/schedule.db")
+
+
+def test_manage_tokens_and_bearer_tokens_never_reach_the_logs() -> None:
+    masked = mask_personal_data(
+        "GET /manage/abc?token=hZxgKj1FSoJHUqOBAvcMKzoLXs9o&lang=ru Authorization: Bearer s3cr3t.x"
+    )
+    assert "hZxgKj1" not in masked
+    assert "s3cr3t" not in masked
+    assert "token=***&lang=ru" in masked
+
+
+def test_badge_codes_are_signed_and_read_back() -> None:
+    from forum_shared.links import badge_code, read_badge
+
+    registration_id = uuid.uuid4()
+    code = badge_code("secret", registration_id)
+    assert code.startswith(f"PEV1:{registration_id}:")
+    assert read_badge("secret", code) == registration_id
+    assert read_badge("other-secret", code) is None
+    assert read_badge("secret", code[:-2] + "xx") is None
+    assert read_badge("secret", "garbage") is None
