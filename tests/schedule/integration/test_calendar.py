@@ -42,6 +42,24 @@ async def test_forum_and_session_feeds(schedule_client: httpx.AsyncClient) -> No
     # make_settings leaves FORUM_MAIL_FROM at its default, noreply@forum.local
     assert str(event["UID"]) == f"{session_id}@forum.local"
 
+    polled = await client.get(
+        f"{BASE}/schedule.ics",
+        params={"lang": "en"},
+        headers={"If-None-Match": feed.headers["ETag"]},
+    )
+    assert (polled.status_code, polled.content) == (304, b"")
+    await client.patch(
+        f"{BASE}/sessions/{session_id}", json={"version": 1, "track": "ТЭК"}, headers=ADMIN
+    )
+    assert (await client.post(f"{BASE}/releases", headers=ADMIN)).status_code == 201
+    changed = await client.get(
+        f"{BASE}/schedule.ics",
+        params={"lang": "en"},
+        headers={"If-None-Match": feed.headers["ETag"]},
+    )
+    assert changed.status_code == 200
+    assert Calendar.from_ical(changed.content).walk("VEVENT")[0]["SEQUENCE"] == 2
+
     one = await client.get(f"{BASE}/sessions/{session_id}.ics")
     assert one.status_code == 200, one.text
     assert [str(e["SUMMARY"]) for e in Calendar.from_ical(one.content).walk("VEVENT")] == [
