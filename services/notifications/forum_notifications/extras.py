@@ -1,15 +1,11 @@
 """What a confirmation carries besides text: the personal agenda, the QR badge, an .ics file.
 
-The badge QR encodes `PEV1:<registration_id>:<signature>`; the signature is an HMAC under the
-platform's secret, so a badge cannot be forged from a registration id alone, and check-in
-(which holds the same secret) verifies it offline.
+The badge QR holds `forum_shared.links.badge_code` (an HMAC under the platform's secret), so a
+badge cannot be forged from a registration id alone, and check-in verifies it offline.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import io
 import uuid
 from datetime import datetime
@@ -22,12 +18,6 @@ from forum_notifications.domain import Attachment, AttendeeView, ForumView, loca
 from forum_notifications.rendering import local_datetime, local_time
 
 BADGE_CID = "badge-qr"
-
-
-def badge_code(secret_key: str, registration_id: uuid.UUID) -> str:
-    digest = hmac.new(secret_key.encode(), f"badge:{registration_id}".encode(), hashlib.sha256)
-    signature = base64.urlsafe_b64encode(digest.digest()[:12]).rstrip(b"=").decode()
-    return f"PEV1:{registration_id}:{signature}"
 
 
 def badge_image(code: str) -> Attachment:

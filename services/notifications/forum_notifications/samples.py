@@ -12,13 +12,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from forum_shared.links import badge_code
+
 from forum_notifications.composing import forum_context, registration_context
 from forum_notifications.digest_emails import DigestComposer, digest_calendar
 from forum_notifications.domain import AttendeeView, ForumView, RenderedEmail, Template
 from forum_notifications.extras import (
     BADGE_CID,
     agenda_items,
-    badge_code,
     badge_image,
     forum_calendar,
 )

@@ -15,7 +15,7 @@ from forum_shared.contracts import EventEnvelope
 from forum_shared.contracts.registration import AttendeeRegistered
 from forum_shared.contracts.schedule import ForumUpdated
 from forum_shared.db import UnitOfWork
-from forum_shared.links import manage_token, manage_url
+from forum_shared.links import badge_code, manage_token, manage_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications import repository
@@ -35,7 +35,6 @@ from forum_notifications.domain import (
 from forum_notifications.extras import (
     BADGE_CID,
     agenda_items,
-    badge_code,
     badge_image,
     forum_calendar,
 )
