@@ -7,7 +7,7 @@ form or from the mail client's one-click button) switches the kind of mail off.
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -20,6 +20,11 @@ from forum_notifications.rendering import Renderer
 from forum_notifications.repository import preferences
 
 Kind = Literal["digests", "reminders"]
+
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The link's signature does not match (forged or mistyped link)"},
+}
 
 
 def public_router(runtime: ServiceRuntime, renderer: Renderer) -> APIRouter:
@@ -46,7 +51,7 @@ def public_router(runtime: ServiceRuntime, renderer: Renderer) -> APIRouter:
         html = template.render(locale=pick_locale(row.locale), kind=kind, done=done, action=action)
         return HTMLResponse(html)
 
-    @router.get("/unsubscribe/{email_id}", response_class=HTMLResponse)
+    @router.get("/unsubscribe/{email_id}", response_class=HTMLResponse, responses=REFUSALS)
     async def confirm(
         email_id: uuid.UUID, kind: Kind, token: str, request: Request
     ) -> HTMLResponse:
@@ -54,7 +59,7 @@ def public_router(runtime: ServiceRuntime, renderer: Renderer) -> APIRouter:
         row = await recipient(email_id, kind, token)
         return page(row, kind, done=False, action=str(request.url))
 
-    @router.post("/unsubscribe/{email_id}", response_class=HTMLResponse)
+    @router.post("/unsubscribe/{email_id}", response_class=HTMLResponse, responses=REFUSALS)
     async def unsubscribe(email_id: uuid.UUID, kind: Kind, token: str) -> HTMLResponse:
         """One-click unsubscribe (RFC 8058): the body, if any, is `List-Unsubscribe=One-Click`."""
         row = await recipient(email_id, kind, token)
