@@ -18,6 +18,7 @@ from forum_registration.errors import install_error_handlers
 from forum_registration.handlers import HANDLERS
 from forum_registration.idempotency import IdempotencyKeys
 from forum_registration.models import Base
+from forum_registration.pages import pages_router
 from forum_registration.ratelimit import RateLimiter
 
 DESCRIPTION = """Registration for a forum's attendees: frontends post registrations here,
@@ -38,7 +39,7 @@ def create_app(settings: ForumSettings, extras: RegistrationSettings | None = No
         runtime,
         title="Forum registration",
         description=DESCRIPTION,
-        routers=[public_router(ctx), manage_router(ctx), admin_router(ctx)],
+        routers=[public_router(ctx), manage_router(ctx), admin_router(ctx), pages_router(ctx)],
     )
     install_error_handlers(app)
     if extras.cors_origins:

@@ -124,3 +124,42 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SessionDetailsRow(Base):
+    """What the pages show of a session (from the `schedule.session.changed` snapshot)."""
+
+    __tablename__ = "session_details"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    forum_code: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    type: Mapped[str] = mapped_column(String(30))
+    track: Mapped[str | None] = mapped_column(String(200))
+    hall_name: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ForumDetailsRow(Base):
+    """What the pages show of a forum besides its terms (from `schedule.forum.updated`)."""
+
+    __tablename__ = "forum_details"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    venue: Mapped[dict[str, Any]] = mapped_column(JSON)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+
+
+class AgendaViewRow(Base):
+    """The agenda as the attendee last saw it on their personal page (to highlight changes)."""
+
+    __tablename__ = "agenda_views"
+
+    registration_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("registrations.id"), primary_key=True
+    )
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -14,6 +14,7 @@ from forum_shared.contracts.schedule import ForumUpdated, SessionChanged
 from forum_shared.db import UnitOfWork
 
 from forum_registration import events
+from forum_registration.details import remember_forum, remember_session
 from forum_registration.models import ForumRow, SessionRow
 from forum_registration.repository import Agendas, Forums, Registrations, Sessions
 from forum_registration.seats import fill_forum, fill_session
@@ -35,6 +36,7 @@ async def apply_forum_update(uow: UnitOfWork, envelope: EventEnvelope, data: For
     row.registration_opens_at = data.registration_opens_at
     row.registration_closes_at = data.registration_closes_at
     row.version = data.version
+    await remember_forum(uow.session, data)
     await uow.session.flush()
     await fill_forum(uow, row, now=datetime.now(UTC), correlation_id=envelope.correlation_id)
     return True
@@ -56,6 +58,7 @@ async def apply_session_change(
     row.capacity = snapshot.capacity
     row.status = snapshot.status.value
     row.version = snapshot.version
+    await remember_session(uow.session, envelope.forum, snapshot)
     await uow.session.flush()
     now = datetime.now(UTC)
     if row.status == "cancelled":

@@ -28,13 +28,15 @@ _EXAMPLE: dict[str, Any] = {
 class RegistrationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
-    full_name: str = Field(min_length=1, max_length=300, description="ФИО")
-    email: str = Field(min_length=3, max_length=254)
+    full_name: str = Field(
+        max_length=300,
+        description="ФИО (required: an empty one is refused with the other fields' problems)",
+    )
+    email: str = Field(max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     organization: str | None = Field(default=None, max_length=300)
     position: str | None = Field(default=None, max_length=300)
     region: str = Field(
-        min_length=1,
         max_length=200,
         description="A subject of the Russian Federation or a country (GET /v1/regions)",
     )

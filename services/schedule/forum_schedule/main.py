@@ -12,6 +12,7 @@ from forum_schedule.api import routers
 from forum_schedule.api.common import database_error, schedule_error
 from forum_schedule.domain.errors import ScheduleError
 from forum_schedule.models import Base
+from forum_schedule.pages import programme_pages_router
 
 SERVICE = "schedule"
 
@@ -22,7 +23,7 @@ def create_app(settings: ForumSettings) -> FastAPI:
         runtime,
         title="ПромЭнергоVolga — schedule",
         description="Forums, halls, speakers, sessions and programme releases.",
-        routers=routers(runtime),
+        routers=[*routers(runtime), programme_pages_router(runtime)],
     )
     app.add_exception_handler(ScheduleError, schedule_error)
     app.add_exception_handler(DBAPIError, database_error)
