@@ -1,0 +1,114 @@
+"""Faults of what the services stand on: the broker, the network to it, PostgreSQL, SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.faults.platform import BURST, FaultPlatform, Measure, burst_with_fault
+from tests.support.burst import wait_progress
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+PG_OUTAGE_S = 10.0
+AMQP_CUT_S = 15.0
+
+
+async def mail_flowing(platform: FaultPlatform, within_s: float = 60) -> None:
+    """Until the SMTP server is receiving (a new email within the last 50 ms)."""
+    deadline = time.monotonic() + within_s
+    seen = len(platform.sink.messages)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        now = len(platform.sink.messages)
+        if now > seen:
+            return
+        seen = now
+    raise AssertionError("no email reached the SMTP server while the burst ran")
+
+
+@pytest.mark.timeout(240)
+async def test_broker_killed_mid_burst_and_restarted(platform: FaultPlatform) -> None:
+    measure = Measure("kill9-broker")
+
+    async def crash_broker(progress: list[int]) -> None:
+        await wait_progress(progress, BURST // 3)
+        measure.values["killed_at_registration"] = progress[0]
+        await asyncio.to_thread(platform.rabbit.kill9)
+        measure.values["broker_boot_s"] = round(await asyncio.to_thread(platform.rabbit.start), 2)
+
+    try:
+        await burst_with_fault(platform, "broker", crash_broker, measure)
+    finally:
+        measure.emit()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "notifications re-sends emails it has sent when PostgreSQL goes away: "
+        "EmailSender._sent() gets the SMTP 250, cannot commit `sent` (DB down), drops that "
+        "knowledge and leaves the row leased; once the lease (2*smtp_timeout+batch/rate+5 s) "
+        "runs out the row is leased again and the same Message-ID goes out a second time, "
+        "with no crash anywhere (seen: 5-32 repeats per 10 s outage, ~5 s after restart)"
+    ),
+)
+@pytest.mark.timeout(240)
+async def test_postgresql_stopped_for_10_s_mid_burst(platform: FaultPlatform) -> None:
+    measure = Measure("postgres-down-10s")
+
+    async def stop_database(progress: list[int]) -> None:
+        await wait_progress(progress, BURST // 3)
+        await mail_flowing(platform)  # the stop lands while emails are being sent
+        measure.values["stopped_at_registration"] = progress[0]
+        await asyncio.to_thread(platform.postgres.stop_immediate)
+        stopped = time.monotonic()
+        await asyncio.sleep(PG_OUTAGE_S)
+        measure.values["registrations_during_outage"] = (
+            progress[0] - measure.values["stopped_at_registration"]
+        )
+        await asyncio.to_thread(platform.postgres.start)
+        measure.values["outage_s"] = round(time.monotonic() - stopped, 2)
+
+    try:
+        await burst_with_fault(platform, "postgres", stop_database, measure)
+    finally:
+        measure.emit()
+
+
+@pytest.mark.timeout(240)
+async def test_amqp_connections_cut_for_15_s_mid_burst(platform: FaultPlatform) -> None:
+    measure = Measure("amqp-cut-15s")
+
+    async def cut_network(progress: list[int]) -> None:
+        await wait_progress(progress, BURST // 3)
+        measure.values["cut_at_registration"] = progress[0]
+        open_before = platform.proxy.open_connections
+        await asyncio.to_thread(platform.proxy.cut)
+        await asyncio.sleep(AMQP_CUT_S)
+        measure.values["refused_during_cut"] = platform.proxy.refused
+        platform.proxy.resume()
+        measure.values["connections_cut"] = open_before
+        assert open_before >= 3, "the services were not connected through the proxy"
+
+    try:
+        await burst_with_fault(platform, "amqp", cut_network, measure)
+    finally:
+        measure.emit()
+
+
+@pytest.mark.timeout(240)
+async def test_smtp_answers_451_three_times_then_accepts(platform: FaultPlatform) -> None:
+    measure = Measure("smtp-451x3")
+
+    async def refuse_mail(progress: list[int]) -> None:
+        await wait_progress(progress, BURST // 3)
+        platform.sink.fail_next(3, "451 4.3.0 Try again later")
+
+    try:
+        await burst_with_fault(platform, "smtp", refuse_mail, measure)
+        assert platform.sink.handler.fail_next == 0, "the 451s were never asked for"
+    finally:
+        measure.emit()
