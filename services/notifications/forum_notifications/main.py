@@ -1,4 +1,4 @@
-"""Composition root of the notifications service: replicas from events, emails over SMTP."""
+"""Composition root of the notifications service: emails over SMTP and signed webhooks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from datetime import timedelta
 from fastapi import FastAPI
 from forum_shared.db import is_sqlite
 from forum_shared.http import create_service_app
-from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION, NOTIFICATIONS_SCHEDULE
+from forum_shared.messaging.topology import (
+    NOTIFICATIONS_REGISTRATION,
+    NOTIFICATIONS_SCHEDULE,
+    NOTIFICATIONS_WEBHOOKS,
+)
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 
@@ -24,6 +28,10 @@ from forum_notifications.rendering import Renderer
 from forum_notifications.settings import NotificationSettings
 from forum_notifications.smtp import SmtpConfig, SmtpTransport
 from forum_notifications.use_cases import Mailer
+from forum_notifications.webhooks.api import webhooks_router
+from forum_notifications.webhooks.domain import RetrySchedule
+from forum_notifications.webhooks.intake import webhook_handlers
+from forum_notifications.webhooks.sender import WebhookPolicy, WebhookSender
 
 
 def delivery_policy(settings: ForumSettings) -> DeliveryPolicy:
@@ -48,6 +56,21 @@ def _email_metrics(runtime: ServiceRuntime) -> Callable[[str, float], None]:
     return observe
 
 
+def webhook_policy(extra: NotificationSettings) -> WebhookPolicy:
+    return WebhookPolicy(
+        schedule=RetrySchedule(
+            base=timedelta(milliseconds=extra.webhook_base_delay_ms),
+            cap=timedelta(
+                milliseconds=max(extra.webhook_max_delay_ms, extra.webhook_base_delay_ms)
+            ),
+            give_up_after=timedelta(seconds=extra.webhook_retry_window_s),
+        ),
+        timeout_s=extra.webhook_timeout_s,
+        concurrency=extra.webhook_concurrency,
+        poll_interval_s=extra.webhook_poll_s,
+    )
+
+
 def create_app(settings: ForumSettings, extra: NotificationSettings | None = None) -> FastAPI:
     extra = extra or NotificationSettings()
     runtime = ServiceRuntime("notifications", settings, Base.metadata)
@@ -59,6 +82,8 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
     )
     runtime.consume(NOTIFICATIONS_SCHEDULE, schedule_handlers())
     runtime.consume(NOTIFICATIONS_REGISTRATION, registration_handlers(mailer))
+    hooks = webhook_policy(extra)
+    runtime.consume(NOTIFICATIONS_WEBHOOKS, webhook_handlers(hooks.schedule))
     transport = SmtpTransport(
         SmtpConfig.from_url(settings.smtp_url), timeout_s=settings.smtp_timeout_s
     )
@@ -84,13 +109,26 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
     )
     runtime.run_in_background("email-sender", sender.run)
     runtime.run_in_background("digest-planner", planner.run)
+    webhooks = WebhookSender(
+        runtime.uow,
+        hooks,
+        observe=lambda outcome: runtime.metrics.webhook_deliveries.labels(
+            runtime.name, outcome
+        ).inc(),
+    )
     runtime.run_in_background("reminders", reminders.run)
+    runtime.run_in_background("webhook-sender", webhooks.run)
     app = create_service_app(
         runtime,
         title="Forum notifications",
-        routers=[operations_router(runtime, mailer), public_router(runtime, mailer.renderer)],
+        routers=[
+            operations_router(runtime, mailer),
+            public_router(runtime, mailer.renderer),
+            webhooks_router(runtime, hooks.schedule),
+        ],
         description="Emails attendees and speakers about their registration and the programme.",
     )
     app.state.sender = sender
     app.state.planner = planner
+    app.state.webhooks = webhooks
     return app

@@ -6,8 +6,13 @@
   mandatory publishing stays strict for everything else.
 - One quorum queue per consumer purpose, `<service>.<purpose>`, with an explicit delivery
   limit (RabbitMQ 3.x has no default) and at-least-once dead-lettering to `<queue>.dlq`.
-- Retries back off through `<queue>.retry.<ms>ms` delay queues: a message waits out the TTL
-  and is dead-lettered back to its work queue through the default exchange. No plugins.
+- Retries back off through `<queue>.retry.<ms>ms` delay queues (quorum too): a message waits
+  out the TTL and is dead-lettered back to its work queue through the default exchange. No
+  plugins.
+- Every queue is a quorum queue, so it survives the loss of a minority of a cluster's nodes.
+  No `x-quorum-initial-group-size` is set: RabbitMQ 3.10's default (`quorum_cluster_size`,
+  3) gives three replicas on a cluster of three or more nodes, and leaving it out keeps
+  existing declarations equivalent.
 
 Every service declares the whole catalogue at start-up, so an event published before its
 consumer has ever run still lands in that consumer's queue.
@@ -74,11 +79,17 @@ NOTIFICATIONS_SCHEDULE = ConsumerQueue(
     ("schedule.#",),
     "Notifications keeps the programme and sends change digests to the people a release affects.",
 )
+NOTIFICATIONS_WEBHOOKS = ConsumerQueue(
+    "notifications.webhooks",
+    ("#",),
+    "Notifications queues a signed webhook delivery per event for each matching endpoint.",
+)
 
 CONSUMER_QUEUES: tuple[ConsumerQueue, ...] = (
     REGISTRATION_SCHEDULE,
     NOTIFICATIONS_REGISTRATION,
     NOTIFICATIONS_SCHEDULE,
+    NOTIFICATIONS_WEBHOOKS,
 )
 
 
@@ -108,14 +119,20 @@ def dead_letter_queue(queue: ConsumerQueue) -> RabbitQueue:
 
 
 def retry_queue(queue: ConsumerQueue, delay_ms: int) -> RabbitQueue:
-    # Classic and durable: a delay queue only holds messages for their TTL, then returns
-    # them to the work queue through the default exchange.
+    # A delay queue only holds messages for their TTL, then returns them to the work queue
+    # through the default exchange. Quorum (message TTL needs RabbitMQ 3.10+), like every
+    # other queue: a classic queue lives on one node, and while that node is down it can be
+    # neither re-declared (404) nor published to, so a client reconnecting to another node
+    # of a cluster could not restore its topology.
     return RabbitQueue(
         queue.retry_queue_name(delay_ms),
-        durable=True,
+        queue_type=QueueType.QUORUM,
         arguments={
             "x-message-ttl": delay_ms,
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": queue.name,
+            # Kept until the work queue confirms it, as for the work queues' own DLX.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         },
     )
