@@ -4,11 +4,17 @@ FastStream 0.7 defaults that would lose or stall messages are overridden here on
 returns raise (an unroutable publish is an error, not a silent success), prefetch is bounded,
 every publish is persistent, mandatory and bounded by a timeout, shutdown waits for in-flight
 handlers, and acknowledgement is manual so each outcome maps to exactly one broker action.
+
+A cluster is named by listing its nodes in FORUM_AMQP_URL, comma-separated. The bus starts on
+the first node that answers; when that node is lost, `NodeRotation` points the robust
+connection at the next node and aio-pika's own recovery does the rest (see its docstring).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +24,7 @@ from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
+from yarl import URL
 
 from forum_shared.messaging.consumer import DeadLetter, EventConsumer, Retry
 from forum_shared.messaging.outbox import OutgoingMessage
@@ -54,16 +61,117 @@ def broker_options(settings: ForumSettings, *, service: str) -> dict[str, Any]:
         "ack_policy": AckPolicy.MANUAL,
         "app_id": f"forum-{service}",
         "client_properties": {"connection_name": f"forum-{service}"},
-        "reconnect_interval": 2.0,
+        "reconnect_interval": RECONNECT_INTERVAL_S,
         "log_level": logging.DEBUG,
     }
 
 
-def create_broker(settings: ForumSettings, *, service: str) -> RabbitBroker:
-    """The only place a `RabbitBroker` is made (a test forbids others)."""
-    if not settings.amqp_url:
+RECONNECT_INTERVAL_S = 1.0
+NODE_PROBE_TIMEOUT_S = 3.0
+READINESS_TIMEOUT_S = 5.0
+
+
+def node_urls(amqp_url: str | None) -> list[str]:
+    """FORUM_AMQP_URL as the list of its nodes: one URL, or several separated by commas."""
+    urls = [part.strip() for part in (amqp_url or "").split(",") if part.strip()]
+    if not urls:
         raise ValueError("FORUM_AMQP_URL is not set")
-    return RabbitBroker(settings.amqp_url, **broker_options(settings, service=service))
+    for url in urls:
+        parsed = URL(url)
+        if parsed.scheme not in ("amqp", "amqps") or not parsed.host:
+            where = url.rsplit("@", 1)[-1]  # never echo a password
+            raise ValueError(f"FORUM_AMQP_URL: not an amqp:// URL with a host: {where}")
+    return urls
+
+
+async def first_live_node(
+    urls: Sequence[str], *, probe_timeout_s: float = NODE_PROBE_TIMEOUT_S
+) -> str:
+    """The first node of the list that accepts an AMQP connection (tried in order)."""
+    errors = []
+    for url in urls:
+        try:
+            connection = await aio_pika.connect(url, timeout=probe_timeout_s)
+        except (TimeoutError, OSError, *aio_pika.exceptions.CONNECTION_EXCEPTIONS) as error:
+            errors.append(f"{URL(url).host}:{URL(url).port}: {type(error).__name__}")
+            continue
+        await connection.close()
+        return url
+    raise ConnectionError("no RabbitMQ node answers: " + "; ".join(errors))
+
+
+class NodeRotation:
+    """Keeps robust connections pointed at a live node of the cluster.
+
+    aio-pika's `RobustConnection` reconnects to its public `url` attribute every
+    `reconnect_interval` and, once connected, re-declares the exchanges and queues of its
+    channels and restarts their consumers. It never changes `url` itself, so a connection
+    whose node died would wait for that node. This moves `url` to the next node of the list
+    when the connection is lost (a public close callback) and again while attempts keep
+    failing (a watcher reading the public `connected` event). No private method is touched.
+    """
+
+    def __init__(self, urls: Sequence[str], *, interval: float = RECONNECT_INTERVAL_S):
+        self.urls = [URL(url) for url in urls]
+        self.interval = interval
+        self._rotated_at: dict[int, float] = {}
+        self._watchers: list[asyncio.Task[None]] = []
+
+    def watch(self, connection: aio_pika.RobustConnection) -> None:
+        if len(self.urls) < 2:
+            return
+        connection.close_callbacks.add(self._on_close)
+        self._watchers.append(asyncio.create_task(self._watch(connection)))
+
+    async def stop(self) -> None:
+        for task in self._watchers:
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+        self._watchers.clear()
+
+    def next_url(self, current: URL) -> URL:
+        place = [(u.host, u.port) for u in self.urls]
+        index = (
+            place.index((current.host, current.port))
+            if (current.host, current.port) in place
+            else -1
+        )
+        following = self.urls[(index + 1) % len(self.urls)]
+        return following.with_query(current.query) if current.query else following
+
+    def rotate(self, connection: aio_pika.Connection) -> None:
+        old = connection.url
+        connection.url = self.next_url(old)
+        self._rotated_at[id(connection)] = time.monotonic()
+        log.warning(
+            "RabbitMQ node %s:%s unreachable; reconnecting through %s:%s",
+            old.host,
+            old.port,
+            connection.url.host,
+            connection.url.port,
+        )
+
+    def _on_close(self, connection: Any, *_: Any) -> None:
+        if isinstance(connection, aio_pika.Connection) and not connection.close_called:
+            self.rotate(connection)
+
+    async def _watch(self, connection: aio_pika.RobustConnection) -> None:
+        while not connection.is_closed and not connection.close_called:
+            await asyncio.sleep(self.interval / 2)
+            waited = time.monotonic() - self._rotated_at.get(id(connection), 0.0)
+            # Give each node one attempt (attempts come every `interval`) before moving on.
+            if not connection.connected.is_set() and waited >= 2 * self.interval:
+                self.rotate(connection)
+
+
+def create_broker(settings: ForumSettings, *, service: str, url: str | None = None) -> RabbitBroker:
+    """The only place a `RabbitBroker` is made (a test forbids others).
+
+    `url` picks one node of a cluster list; by default the first one listed.
+    """
+    return RabbitBroker(
+        url or node_urls(settings.amqp_url)[0], **broker_options(settings, service=service)
+    )
 
 
 async def declare_topology(
@@ -101,27 +209,49 @@ class RabbitBus:
     ):
         self.settings = settings
         self.service = service
-        self.broker = create_broker(settings, service=service)
+        self.urls = node_urls(settings.amqp_url)
+        self.rotation = NodeRotation(self.urls)
         self.consumers = list(consumers)
-        self._ops: aio_pika.abc.AbstractRobustConnection | None = None
+        self.broker = self._make_broker(self.urls[0])
+        self._connection: aio_pika.RobustConnection | None = None
+        self._ops: aio_pika.RobustConnection | None = None
+
+    def _make_broker(self, url: str) -> RabbitBroker:
+        broker = create_broker(self.settings, service=self.service, url=url)
+        self.broker = broker
         for consumer in self.consumers:
             self._subscribe(consumer)
+        return broker
+
+    @property
+    def node(self) -> str | None:
+        """host:port of the node the bus is connected to now (None while reconnecting)."""
+        if self._connection is None or not self._connection.connected.is_set():
+            return None
+        return f"{self._connection.url.host}:{self._connection.url.port}"
 
     async def start(self) -> None:
-        await self.broker.connect()
+        url = self.urls[0] if len(self.urls) == 1 else await first_live_node(self.urls)
+        if url != self.urls[0]:
+            self._make_broker(url)
+        self._connection = await self.broker.connect()
+        self.rotation.watch(self._connection)
         await declare_topology(
             self.broker,
             delivery_limit=self.settings.delivery_limit,
             retry_delays_ms=self.settings.retry_delays_ms,
         )
         await self.broker.start()
-        assert self.settings.amqp_url
         self._ops = await aio_pika.connect_robust(
-            self.settings.amqp_url,
+            url,
+            connection_class=aio_pika.RobustConnection,
             client_properties={"connection_name": f"forum-{self.service}-ops"},
+            reconnect_interval=RECONNECT_INTERVAL_S,
         )
+        self.rotation.watch(self._ops)
 
     async def stop(self) -> None:
+        await self.rotation.stop()
         await self.broker.stop()
         if self._ops is not None:
             await self._ops.close()
@@ -142,18 +272,25 @@ class RabbitBus:
 
     async def queue_stats(self) -> dict[str, tuple[int, int]]:
         """(ready messages, consumers) of this service's work queues, read from the broker."""
-        if self._ops is None:
+        if self._ops is None or self._connection is None:
             raise RuntimeError("bus not started")
-        channel = await self._ops.channel()
-        try:
-            stats = {}
-            for consumer in self.consumers:
-                queue = await channel.declare_queue(consumer.queue.name, passive=True)
-                result = queue.declaration_result
-                stats[consumer.queue.name] = (result.message_count or 0, result.consumer_count or 0)
-            return stats
-        finally:
-            await channel.close()
+        if not self._connection.connected.is_set():
+            # Between a node's loss and the reconnection the service cannot publish or consume.
+            raise ConnectionError("reconnecting to RabbitMQ")
+        async with asyncio.timeout(READINESS_TIMEOUT_S):
+            channel = await self._ops.channel()
+            try:
+                stats = {}
+                for consumer in self.consumers:
+                    queue = await channel.declare_queue(consumer.queue.name, passive=True)
+                    result = queue.declaration_result
+                    stats[consumer.queue.name] = (
+                        result.message_count or 0,
+                        result.consumer_count or 0,
+                    )
+                return stats
+            finally:
+                await channel.close()
 
     def _subscribe(self, consumer: EventConsumer) -> None:
         queue = consumer.queue
