@@ -203,6 +203,7 @@ def test_register_read_the_email_open_the_link_change_the_agenda_and_cancel(
     page.click("#confirm-yes")
     page.wait_for_url(re.compile(r"notice=cancel"))
     assert "Регистрация отменена" in page.locator(".status").inner_text()
+    assert "Участие отменено" in page.locator(".banner-ok").inner_text()
     assert page.locator(".qr svg").count() == 0
     shoot(page, "manage-cancelled")
     page.goto(f"{site.url}/forums/{FORUM}/programme?lang=en")

@@ -6,6 +6,8 @@ halls, venue) and are overwritten with each newer `schedule.*` event the replica
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from forum_shared.contracts.schedule import ForumUpdated, SessionSnapshot
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +23,8 @@ async def remember_session(session: AsyncSession, forum_code: str, snap: Session
     row.type = snap.type.value
     row.track = snap.track
     row.hall_name = snap.hall_name.model_dump() if snap.hall_name else None
-    row.starts_at = snap.starts_at
-    row.ends_at = snap.ends_at
+    row.starts_at = snap.starts_at.astimezone(UTC)  # stored as UTC (SQLite drops the offset)
+    row.ends_at = snap.ends_at.astimezone(UTC)
 
 
 async def remember_forum(session: AsyncSession, data: ForumUpdated) -> None:

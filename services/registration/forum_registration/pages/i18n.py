@@ -96,6 +96,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Я даю согласие организатору форума на обработку (сбор, запись, хранение, уточнение, использование, передачу операторам площадки и удаление) моих персональных данных — ФИО, адреса электронной почты, телефона, организации, должности и региона — в целях регистрации, допуска на форум, изготовления бейджа и информирования об изменениях программы в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных». Согласие действует до окончания форума и 1 года после него и может быть отозвано в личном кабинете («Удалить мои данные») или письмом организатору.",
         "I consent to the forum organiser processing (collecting, recording, storing, correcting, using, passing to the venue operators and deleting) my personal data — full name, email, phone, organisation, position and region — for registration, admission to the forum, badge printing and notices of programme changes, under Russian Federal Law No. 152-FZ of 27.07.2006 'On Personal Data'. The consent lasts until one year after the forum and can be withdrawn on the personal page ('Erase my data') or by writing to the organiser.",
     ),
+    "consent_label": (
+        "Согласие на обработку персональных данных",
+        "Consent to personal data processing",
+    ),
     "consent_news": ("Хочу получать новости форума", "Send me the forum's news"),
     "consent_photo": (
         "Согласен на фото- и видеосъёмку и публикацию материалов с моим участием",
@@ -215,7 +219,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "confirm_yes": ("Да, подтверждаю", "Yes, go ahead"),
     "confirm_no": ("Нет, вернуться", "No, go back"),
     "notice_agenda": ("Программа сохранена.", "Your sessions are saved."),
-    "notice_cancelled": (
+    "notice_cancel": (
         "Участие отменено. Мы отправили подтверждение на почту.",
         "Your registration is cancelled. We have emailed a confirmation.",
     ),
@@ -264,6 +268,11 @@ def choose_locale(request: Request) -> str:
     return "ru"
 
 
+def _upper_first(text: str) -> str:
+    """«среда, 23 ноября» → «Среда, 23 ноября» (CSS capitalize would make it «Ноября»)."""
+    return text[:1].upper() + text[1:]
+
+
 class Words:
     """What templates call `t`, `day`, `time`… for one locale and one forum time zone."""
 
@@ -281,12 +290,19 @@ class Words:
             return ""
         return (localized.get("en") if self.locale == "en" else None) or localized.get("ru", "")
 
+    def field_label(self, field: str) -> str:
+        """The label of an API field as the form shows it (for the error summary)."""
+        key = {"session_ids": "sessions", "consents.personal_data": "consent_label"}.get(
+            field.split(".")[0] if field.startswith("session_ids") else field, field
+        )
+        return self.t(key)
+
     def type_name(self, kind: str) -> str:
         ru, en = TYPE_NAMES.get(kind, (kind, kind))
         return en if self.locale == "en" else ru
 
     def day(self, value: date) -> str:
-        return format_date(value, "EEEE, d MMMM", locale=self.locale)
+        return _upper_first(format_date(value, "EEEE, d MMMM", locale=self.locale))
 
     def dates(self, start: date, end: date) -> str:
         if start == end:

@@ -52,9 +52,10 @@ def _filter(request: Request) -> tuple[ProgrammeFilter, dict[str, str]]:
     raw_hall = request.query_params.get("hall", "")
     try:
         hall_id = uuid.UUID(raw_hall) if raw_hall else None
-        chosen["hall"] = raw_hall if hall_id else ""
     except ValueError:
         hall_id = None
+    if hall_id is not None:
+        chosen["hall"] = str(hall_id)
     raw_type = request.query_params.get("type", "")
     if raw_type in {t.value for t in SessionType}:
         kind = SessionType(raw_type)

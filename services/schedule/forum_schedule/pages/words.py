@@ -73,6 +73,11 @@ def choose_locale(request: Request) -> str:
     return "ru"
 
 
+def _upper_first(text: str) -> str:
+    """«среда, 23 ноября» → «Среда, 23 ноября» (CSS capitalize would make it «Ноября»)."""
+    return text[:1].upper() + text[1:]
+
+
 class Words:
     def __init__(self, locale: str) -> None:
         self.locale = locale
@@ -92,10 +97,12 @@ class Words:
         return en if self.locale == "en" else ru
 
     def day(self, iso: str) -> str:
-        return format_date(date.fromisoformat(iso), "EEEE, d MMMM", locale=self.locale)
+        return _upper_first(
+            format_date(date.fromisoformat(iso), "EEEE, d MMMM", locale=self.locale)
+        )
 
     def day_tab(self, iso: str) -> str:
-        return format_date(date.fromisoformat(iso), "EEE, d MMM", locale=self.locale)
+        return _upper_first(format_date(date.fromisoformat(iso), "EEE, d MMM", locale=self.locale))
 
     def dates(self, start: str, end: str) -> str:
         first, last = date.fromisoformat(start), date.fromisoformat(end)

@@ -46,7 +46,7 @@
       }
       var item = document.createElement("li");
       var link = document.createElement("a");
-      link.textContent = f.message;
+      link.textContent = (box && box.dataset.label ? box.dataset.label + ": " : "") + f.message;
       link.href = "#" + ((target && target.id) || (box && box.id) || "registration");
       item.appendChild(link);
       list.appendChild(item);
