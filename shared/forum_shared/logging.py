@@ -83,5 +83,5 @@ def configure_logging(*, json_output: bool, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    for chatty in ("aiosqlite", "mail.log", "aiormq", "aio_pika"):
+    for chatty in ("aiosqlite", "mail.log", "aiormq", "aio_pika", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

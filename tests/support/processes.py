@@ -51,7 +51,7 @@ class ServiceProcess:
         )
         return self
 
-    def wait_ready(self, within_s: float = 30.0) -> None:
+    def wait_ready(self, within_s: float = 90.0) -> None:
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             assert self.process is not None
