@@ -182,7 +182,8 @@ def test_register_read_the_email_open_the_link_change_the_agenda_and_cancel(
     page.reload()
     assert page.locator(".agenda-item.changed").count() == 0, "shown once, then seen"
 
-    # Change the agenda: the dialog asks first; "no" changes nothing.
+    # Change the agenda (folded until opened): the dialog asks first; "no" changes nothing.
+    page.locator("#edit-agenda summary").click()
     page.uncheck(f"#s-{seminar['id']}")
     page.check(f"#s-{panel['id']}")
     page.locator("#agenda-form button[type=submit]").click()

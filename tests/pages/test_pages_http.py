@@ -178,3 +178,16 @@ async def test_a_wrong_token_gets_the_same_page_as_an_unknown_registration(
     assert wrong.status_code == unknown.status_code == 404
     assert "Ссылка не работает" in wrong.text
     assert wrong.text == unknown.text
+
+
+def test_both_services_serve_the_same_stylesheet() -> None:
+    """Each service ships its own copy (no cross-service imports); they must not drift."""
+    from pathlib import Path
+
+    import forum_registration.pages
+    import forum_schedule.pages
+
+    def css(package: object) -> str:
+        return (Path(str(package.__file__)).parent / "static" / "pages.css").read_text()
+
+    assert css(forum_registration.pages) == css(forum_schedule.pages)

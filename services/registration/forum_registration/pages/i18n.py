@@ -37,7 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The confirmation and your personal link will come here",
     ),
     "phone": ("Телефон", "Phone"),
-    "phone_hint": ("Необязательно. Например, +7 902 123-45-67", "Optional. E.g. +7 902 123-45-67"),
+    "phone_hint": ("Например, +7 902 123-45-67", "E.g. +7 902 123-45-67"),
     "organization": ("Организация", "Organisation"),
     "position": ("Должность", "Position"),
     "optional": ("необязательно", "optional"),

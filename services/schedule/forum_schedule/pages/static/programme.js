@@ -2,6 +2,12 @@
    Without JavaScript (or if the call fails) the page shows each hall's capacity instead. */
 (function () {
   "use strict";
+  // On a phone the filters start folded unless one is in use (open without JavaScript).
+  var box = document.querySelector(".filter-box");
+  if (box && window.matchMedia && window.matchMedia("(max-width: 52rem)").matches &&
+      !/[?&](hall|type|track)=[^&]/.test(window.location.search)) {
+    box.open = false;
+  }
   var spots = document.querySelectorAll("[data-seats]");
   var link = document.querySelector(".forum-name a");
   if (!spots.length || !window.fetch || !link) return;
