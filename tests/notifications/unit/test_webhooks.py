@@ -1,0 +1,239 @@
+"""Webhook rules, the intake handler and the admin API's refusals, on SQLite without a broker."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from forum_notifications.main import create_app
+from forum_notifications.models import Base, WebhookDeliveryRow, WebhookEndpointRow
+from forum_notifications.webhooks.domain import (
+    RetrySchedule,
+    delivery_id,
+    filter_problem,
+    matches,
+    signature,
+    url_problem,
+)
+from forum_notifications.webhooks.intake import queue_deliveries
+from forum_shared.service import ServiceRuntime
+from forum_shared.settings import ForumSettings
+from sqlalchemy import func, select
+
+from tests.notifications.factories import FORUM, attendee_registered
+from tests.notifications.webhook_receiver import verify
+
+AUTH = {"Authorization": "Bearer test-admin-token"}
+
+
+def test_signature_is_hmac_sha256_of_timestamp_dot_body_and_verifies() -> None:
+    body = '{"type":"registration.attendee.registered","data":{"имя":"Мария"}}'.encode()
+    header = signature("whsec_test", 1_700_000_000, body)
+    expected = hmac.new(b"whsec_test", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert header == f"t=1700000000,v1={expected}"
+    assert verify("whsec_test", header, body, now=1_700_000_100)
+    assert not verify("whsec_other", header, body, now=1_700_000_100)
+    assert not verify("whsec_test", header, body + b" ", now=1_700_000_100)
+    assert not verify("whsec_test", header, body, now=1_700_000_000 + 301)  # too old
+
+
+def test_filters_follow_amqp_topic_semantics_and_the_forum_filter() -> None:
+    assert matches(["registration.attendee.*"], None, "registration.attendee.registered", "a")
+    assert not matches(["registration.attendee.*"], None, "registration.agenda.changed", "a")
+    assert matches(["schedule.#"], None, "schedule.session.changed", "a")
+    assert matches(["#"], "a", "notification.email.sent", "a")
+    assert not matches(["#"], "a", "notification.email.sent", "b")
+    assert filter_problem("registration.attendee.*") is None and filter_problem("#") is None
+    assert (
+        filter_problem("registration..x") and filter_problem("Registration") and filter_problem("")
+    )
+
+
+def test_only_absolute_http_urls_are_endpoints() -> None:
+    assert url_problem("https://crm.example.ru/hooks/forum") is None
+    assert url_problem("http://user:pass@10.0.0.5:8080/x") is None
+    for bad in (
+        "ftp://x/y",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "/relative",
+        "https://",
+        "http://x:99999/",
+        "https://a b/",
+    ):
+        assert url_problem(bad), bad
+
+
+def test_back_off_doubles_up_to_the_cap_and_stops_at_the_window() -> None:
+    schedule = RetrySchedule(timedelta(seconds=10), timedelta(hours=1), timedelta(hours=24))
+    assert [schedule.delay(n).total_seconds() for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert schedule.delay(30) == timedelta(hours=1)
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    until = now + timedelta(seconds=15)
+    assert schedule.next_attempt(1, now, until) == now + timedelta(seconds=10)
+    assert schedule.next_attempt(2, now, until) == until  # the last try at the window's end
+    assert schedule.next_attempt(3, until, until) is None
+
+
+def test_delivery_ids_are_deterministic_per_event_and_endpoint() -> None:
+    event, endpoint = uuid.uuid4(), uuid.uuid4()
+    assert delivery_id(endpoint, event) == delivery_id(endpoint, event)
+    assert delivery_id(endpoint, event) != delivery_id(uuid.uuid4(), event)
+
+
+@pytest.fixture
+async def client(
+    make_settings: Callable[..., ForumSettings],
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    runtime = app.state.runtime
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+    await runtime.engine.dispose()
+
+
+async def test_intake_queues_one_row_per_matching_endpoint_and_never_commits(
+    client: httpx.AsyncClient,
+) -> None:
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    async with runtime.uow() as uow:
+        for filters, forum, enabled in (
+            (["registration.attendee.*"], None, True),
+            (["registration.#"], FORUM, True),
+            (["schedule.#"], None, True),  # wrong filter
+            (["#"], "another-forum", True),  # wrong forum
+            (["#"], None, False),  # disabled
+        ):
+            uow.session.add(
+                WebhookEndpointRow(
+                    id=uuid.uuid4(),
+                    url="https://x.test/",
+                    secret="s" * 20,
+                    event_filters=filters,
+                    forum_code=forum,
+                    enabled=enabled,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await uow.commit()
+    event = attendee_registered()
+    schedule = RetrySchedule()
+    async with runtime.uow() as uow:
+        assert await queue_deliveries(uow, event, schedule, now=now) == 2
+        assert await queue_deliveries(uow, event, schedule, now=now) == 2  # again: no new rows
+        # not committed by the handler: rolled back with the unit of work
+    async with runtime.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(WebhookDeliveryRow)) == 0
+    async with runtime.uow() as uow:
+        await queue_deliveries(uow, event, schedule, now=now)
+        await queue_deliveries(uow, event, schedule, now=now)
+        await uow.commit()
+    async with runtime.session_factory() as session:
+        rows = (await session.scalars(select(WebhookDeliveryRow))).all()
+    assert len(rows) == 2
+    assert {row.id for row in rows} == {
+        delivery_id(row.endpoint_id, event.event_id) for row in rows
+    }
+    # SQLite hands datetimes back naive (UTC)
+    assert all(row.retry_until.replace(tzinfo=UTC) == now + timedelta(hours=24) for row in rows)
+
+
+async def test_admin_api_creates_shows_the_secret_once_edits_and_deletes(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await client.get("/v1/webhooks")).status_code == 401
+    created = await client.post(
+        "/v1/webhooks",
+        json={
+            "url": "https://crm.example.ru/forum",
+            "event_filters": ["registration.#"],
+            "forum_code": FORUM,
+            "description": "CRM",
+        },
+        headers=AUTH,
+    )
+    assert created.status_code == 201, created.text
+    endpoint = created.json()
+    assert endpoint["secret"].startswith("whsec_") and len(endpoint["secret"]) > 40
+    listed = (await client.get("/v1/webhooks", headers=AUTH)).json()
+    assert [e["id"] for e in listed] == [endpoint["id"]] and listed[0]["secret"] is None
+    own = await client.post(
+        "/v1/webhooks",
+        json={
+            "url": "http://127.0.0.1:9/x",
+            "event_filters": ["#"],
+            "secret": "a-secret-of-mine-123",
+        },
+        headers=AUTH,
+    )
+    assert own.json()["secret"] == "a-secret-of-mine-123"
+
+    patched = await client.patch(
+        f"/v1/webhooks/{endpoint['id']}",
+        json={
+            "event_filters": ["schedule.session.*"],
+            "forum_code": None,
+            "enabled": False,
+            "rotate_secret": True,
+        },
+        headers=AUTH,
+    )
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert body["event_filters"] == ["schedule.session.*"] and body["forum_code"] is None
+    assert body["enabled"] is False and body["secret"] not in (None, endpoint["secret"])
+    log = await client.get(f"/v1/webhooks/{endpoint['id']}/deliveries", headers=AUTH)
+    assert log.status_code == 200 and log.json() == {"items": [], "count": 0}
+
+    assert (await client.delete(f"/v1/webhooks/{endpoint['id']}", headers=AUTH)).status_code == 204
+    assert (await client.get(f"/v1/webhooks/{endpoint['id']}", headers=AUTH)).status_code == 404
+    assert (await client.delete(f"/v1/webhooks/{endpoint['id']}", headers=AUTH)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://files.example.ru/x", "event_filters": ["#"]}, "url"),
+        ({"url": "javascript:alert(1)", "event_filters": ["#"]}, "url"),
+        ({"url": "https://x.ru/", "event_filters": []}, "event_filters"),
+        ({"url": "https://x.ru/", "event_filters": ["registration..x"]}, "event_filters"),
+        ({"url": "https://x.ru/", "event_filters": ["#"], "secret": "short"}, "secret"),
+        ({"url": "https://x.ru/", "event_filters": ["#"], "colour": "red"}, "colour"),
+    ],
+)
+async def test_bad_endpoints_are_refused_with_a_readable_422(
+    client: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    answer = await client.post("/v1/webhooks", json=body, headers=AUTH)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["fields"][0]["field"].startswith(field)
+    assert (await client.get("/v1/webhooks", headers=AUTH)).json() == []
+
+
+async def test_patch_refuses_bad_values_and_unknown_ids(client: httpx.AsyncClient) -> None:
+    endpoint = (
+        await client.post(
+            "/v1/webhooks", json={"url": "https://x.ru/", "event_filters": ["#"]}, headers=AUTH
+        )
+    ).json()
+    for bad in ({"url": "gopher://x"}, {"enabled": None}, {"event_filters": None}):
+        answer = await client.patch(f"/v1/webhooks/{endpoint['id']}", json=bad, headers=AUTH)
+        assert answer.status_code == 422, (bad, answer.text)
+    missing = await client.patch(f"/v1/webhooks/{uuid.uuid4()}", json={}, headers=AUTH)
+    assert missing.status_code == 404
+    assert (
+        await client.get(f"/v1/webhooks/{uuid.uuid4()}/deliveries", headers=AUTH)
+    ).status_code == 404
