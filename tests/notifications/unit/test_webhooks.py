@@ -237,3 +237,21 @@ async def test_patch_refuses_bad_values_and_unknown_ids(client: httpx.AsyncClien
     assert (
         await client.get(f"/v1/webhooks/{uuid.uuid4()}/deliveries", headers=AUTH)
     ).status_code == 404
+
+
+def test_the_verification_snippet_in_the_docs_accepts_our_signatures() -> None:
+    import re
+    import time
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "webhooks.md"
+    [snippet] = re.findall(r"```python\n(.*?)```", docs.read_text(), flags=re.S)
+    scope: dict[str, object] = {}
+    exec(snippet, scope)  # the integrators' code, as published
+    check = scope["verify"]
+    assert callable(check)
+    body = attendee_registered().model_dump_json().encode()
+    now = int(time.time())
+    assert check("whsec_doc", signature("whsec_doc", now, body), body) is True
+    assert check("whsec_doc", signature("whsec_doc", now - 301, body), body) is False
+    assert check("whsec_doc", signature("whsec_x", now, body), body) is False
