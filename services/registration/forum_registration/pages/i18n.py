@@ -256,6 +256,11 @@ TYPE_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+def posted_locale(value: str, request: Request) -> str:
+    """The `lang` a form sent back, if it is one of ours; else as for a GET."""
+    return value if value in LOCALES else choose_locale(request)
+
+
 def choose_locale(request: Request) -> str:
     """`?lang=` first, then the browser's Accept-Language; Russian by default."""
     wanted = request.query_params.get("lang")

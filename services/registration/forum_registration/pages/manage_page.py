@@ -17,7 +17,7 @@ from forum_registration.badges import badge_code
 from forum_registration.domain import ACTIVE_STATUSES, RegistrationError
 from forum_registration.errors import refusal_body
 from forum_registration.pages import forms
-from forum_registration.pages.i18n import Words, choose_locale
+from forum_registration.pages.i18n import Words, choose_locale, posted_locale
 from forum_registration.pages.reads import (
     Person,
     agenda_with_changes,
@@ -54,17 +54,20 @@ def manage_routes(ctx: Context) -> APIRouter:
     async def act(registration_id: uuid.UUID, action: str, request: Request) -> Response:
         data = await forms.posted(request)
         token = forms.first(data, "token")
+        locale = posted_locale(forms.first(data, "lang"), request)
         if action not in ACTIONS:
-            return await _page(ctx, request, registration_id, token)
+            return await _page(ctx, request, registration_id, token, locale=locale)
         if forms.first(data, "confirmed") != "yes":
-            return await _page(ctx, request, registration_id, token, confirm=(action, data))
+            return await _page(
+                ctx, request, registration_id, token, confirm=(action, data), locale=locale
+            )
         caller = manage.Caller(ctx.secret_key, datetime.now(UTC), correlation_id(request))
-        locale = forms.first(data, "lang") or choose_locale(request)
         try:
             row = await _perform(ctx, registration_id, token, action, data, caller)
         except RegistrationError as error:
             _, answer = refusal_body(error, locale)
-            return await _page(ctx, request, registration_id, token, error=str(answer["message"]))
+            message = str(answer["message"])
+            return await _page(ctx, request, registration_id, token, error=message, locale=locale)
         if action == "erase":
             return RedirectResponse(f"/forums/{row}/erased?lang={locale}", status_code=303)
         url = f"/manage/{registration_id}?token={token}&lang={locale}&notice={action}"
@@ -102,9 +105,10 @@ async def _page(
     notice: str | None = None,
     error: str | None = None,
     confirm: tuple[str, dict[str, list[str]]] | None = None,
+    locale: str | None = None,
 ) -> Response:
     caller = manage.Caller(ctx.secret_key, datetime.now(UTC))
-    locale = choose_locale(request)
+    locale = locale or choose_locale(request)
     async with ctx.runtime.uow() as uow:
         try:
             row = Person.of(await manage.authorised(uow.session, registration_id, token, caller))

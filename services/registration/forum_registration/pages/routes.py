@@ -20,7 +20,7 @@ from forum_registration.api import Context, correlation_id, idempotent_register
 from forum_registration.domain import RegistrationError
 from forum_registration.idempotency import fingerprint
 from forum_registration.pages import forms
-from forum_registration.pages.i18n import Words, choose_locale
+from forum_registration.pages.i18n import Words, choose_locale, posted_locale
 from forum_registration.pages.manage_page import manage_routes
 from forum_registration.pages.reads import (
     Person,
@@ -48,7 +48,7 @@ def pages_router(ctx: Context) -> APIRouter:
     @router.post("/forums/{code}/register")
     async def register_posted(code: str, request: Request) -> Response:
         data = await forms.posted(request)
-        locale = forms.first(data, "lang") or choose_locale(request)
+        locale = posted_locale(forms.first(data, "lang"), request)
         body = forms.registration_body(data)
         try:
             created = await _register(ctx, request, code, body, forms.first(data, "key"), locale)
@@ -209,7 +209,7 @@ async def _form_page(
         choices = await sessions_of(uow.session, code)
     words = Words(choose_locale(request), forum.timezone)
     if values is not None:
-        words = Words(forms.first(values, "lang") or words.locale, forum.timezone)
+        words = Words(posted_locale(forms.first(values, "lang"), request), forum.timezone)
     chosen = set((values or {}).get("session_ids", []) or request.query_params.getlist("session"))
     form_url = f"/forums/{code}/register"
     return render(
