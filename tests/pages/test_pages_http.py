@@ -193,3 +193,22 @@ def test_both_services_serve_the_same_stylesheet() -> None:
         return (Path(str(package.__file__)).parent / "static" / "pages.css").read_text()
 
     assert css(forum_registration.pages) == css(forum_schedule.pages)
+
+
+async def test_erasing_asks_first_then_wipes_the_data_and_the_link_stops_working(
+    site: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    client, _ = site
+    thanks = (await form_post(client, f"/forums/{FORUM}/register", FORM)).headers["location"]
+    registration_id, token = re.findall(r"registered/([0-9a-f-]+)\?token=([\w-]+)", thanks)[0]
+    action = f"/manage/{registration_id}/erase"
+    asked = await form_post(client, action, {"token": token, "lang": "en"})
+    assert asked.status_code == 200 and "Please confirm" in asked.text
+    assert '<html lang="en">' in asked.text
+    done = await form_post(client, action, {"token": token, "lang": "en", "confirmed": "yes"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/forums/{FORUM}/erased?lang=en"
+    assert "Your personal data is erased" in (await client.get(done.headers["location"])).text
+    gone = await client.get(f"/manage/{registration_id}?token={token}")
+    assert gone.status_code == 404
+    assert "m.ivanova@example.ru" not in gone.text
