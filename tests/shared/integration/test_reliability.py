@@ -10,7 +10,12 @@ import pytest
 from aiormq.exceptions import PublishError
 from forum_shared.messaging.outbox import OutgoingMessage
 from forum_shared.messaging.rabbit import ERROR_HEADER, create_broker
-from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION, UNROUTED_QUEUE_NAME
+from forum_shared.messaging.topology import (
+    EVENTS_EXCHANGE_NAME,
+    NOTIFICATIONS_REGISTRATION,
+    NOTIFICATIONS_WEBHOOKS,
+    UNROUTED_QUEUE_NAME,
+)
 from forum_shared.settings import ForumSettings
 from sqlalchemy import select
 
@@ -70,6 +75,11 @@ async def test_events_nobody_binds_are_kept_in_the_unrouted_queue(
     await runtime.start()
     try:
         assert runtime.bus is not None
+        # `notifications.webhooks` binds `#` (every event may go to a webhook): without it,
+        # as on a platform whose topology binds nothing to this key, the event is unrouted.
+        channel = await amqp.channel()
+        webhooks = await channel.get_queue(NOTIFICATIONS_WEBHOOKS.name, ensure=False)
+        await webhooks.unbind(EVENTS_EXCHANGE_NAME, "#")
         event = cancelled_event()
         await runtime.bus.publish(OutgoingMessage(event.event_id, "notification.email.sent", b"{}"))
         kept = await get_one(amqp, UNROUTED_QUEUE_NAME)
