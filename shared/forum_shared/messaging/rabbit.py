@@ -277,20 +277,28 @@ class RabbitBus:
         if not self._connection.connected.is_set():
             # Between a node's loss and the reconnection the service cannot publish or consume.
             raise ConnectionError("reconnecting to RabbitMQ")
-        async with asyncio.timeout(READINESS_TIMEOUT_S):
-            channel = await self._ops.channel()
-            try:
-                stats = {}
-                for consumer in self.consumers:
-                    queue = await channel.declare_queue(consumer.queue.name, passive=True)
-                    result = queue.declaration_result
-                    stats[consumer.queue.name] = (
-                        result.message_count or 0,
-                        result.consumer_count or 0,
-                    )
-                return stats
-            finally:
-                await channel.close()
+        # Shielded: cancelling a channel's open or close half-way makes RabbitMQ close the
+        # whole connection (504 CHANNEL_ERROR), so a slow answer is abandoned, not cut short.
+        reading = asyncio.ensure_future(self._read_queue_stats(self._ops))
+        reading.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.wait_for(asyncio.shield(reading), READINESS_TIMEOUT_S)
+
+    async def _read_queue_stats(
+        self, connection: aio_pika.RobustConnection
+    ) -> dict[str, tuple[int, int]]:
+        channel = await connection.channel()
+        try:
+            stats = {}
+            for consumer in self.consumers:
+                queue = await channel.declare_queue(consumer.queue.name, passive=True)
+                result = queue.declaration_result
+                stats[consumer.queue.name] = (
+                    result.message_count or 0,
+                    result.consumer_count or 0,
+                )
+            return stats
+        finally:
+            await channel.close()
 
     def _subscribe(self, consumer: EventConsumer) -> None:
         queue = consumer.queue
