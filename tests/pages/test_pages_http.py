@@ -212,3 +212,22 @@ async def test_erasing_asks_first_then_wipes_the_data_and_the_link_stops_working
     gone = await client.get(f"/manage/{registration_id}?token={token}")
     assert gone.status_code == 404
     assert "m.ivanova@example.ru" not in gone.text
+
+
+async def test_asking_for_the_link_again_answers_the_same_for_any_address(
+    site: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    client, runtime = site
+    await form_post(client, f"/forums/{FORUM}/register", FORM)
+    known = await form_post(
+        client, f"/forums/{FORUM}/manage-link?lang=ru", {"email": FORM["email"]}
+    )
+    unknown = await form_post(
+        client, f"/forums/{FORUM}/manage-link?lang=ru", {"email": "nobody@example.ru"}
+    )
+    assert known.status_code == unknown.status_code == 200
+    sent = "Если этот адрес зарегистрирован, на него отправлена новая ссылка."
+    assert sent in known.text and sent in unknown.text
+    async with runtime.uow() as uow:
+        outbox = (await uow.session.execute(runtime.outbox_table.select())).all()
+    assert sum("registration.link.requested" in str(row) for row in outbox) == 1
