@@ -255,3 +255,107 @@ def test_the_verification_snippet_in_the_docs_accepts_our_signatures() -> None:
     assert check("whsec_doc", signature("whsec_doc", now, body), body) is True
     assert check("whsec_doc", signature("whsec_doc", now - 301, body), body) is False
     assert check("whsec_doc", signature("whsec_x", now, body), body) is False
+
+
+async def test_the_sender_retries_times_out_and_fails_at_the_end_of_the_window(
+    client: httpx.AsyncClient,
+) -> None:
+    import asyncio
+
+    from forum_notifications.models import WebhookAttemptRow
+    from forum_notifications.webhooks.sender import WebhookPolicy, WebhookSender
+
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    slow, broken = uuid.uuid4(), uuid.uuid4()
+    async with runtime.uow() as uow:
+        for endpoint_id, url in ((slow, "https://slow.test/"), (broken, "https://broken.test/")):
+            uow.session.add(
+                WebhookEndpointRow(
+                    id=endpoint_id,
+                    url=url,
+                    secret="s" * 20,
+                    event_filters=["#"],
+                    enabled=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await uow.commit()
+    # The slow endpoint's delivery may be retried; the broken one's window is already over.
+    event = attendee_registered()
+    async with runtime.uow() as uow:
+        await queue_deliveries(uow, event, RetrySchedule(), now=now)
+        await uow.commit()
+    async with runtime.uow() as uow:
+        row = await uow.session.get(WebhookDeliveryRow, delivery_id(broken, event.event_id))
+        assert row is not None
+        row.retry_until = now
+        await uow.commit()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.test":
+            await asyncio.sleep(2)
+        return httpx.Response(500)
+
+    policy = WebhookPolicy(
+        schedule=RetrySchedule(timedelta(seconds=30), timedelta(hours=1), timedelta(hours=24)),
+        timeout_s=0.2,
+    )
+    sender = WebhookSender(runtime.uow, policy)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        assert await sender.send_due(http) == 2
+        assert await sender.send_due(http) == 0  # nothing due: the retry is 30 s away
+    async with runtime.session_factory() as session:
+        rows = {r.endpoint_id: r for r in (await session.scalars(select(WebhookDeliveryRow)))}
+        attempts = {a.delivery_id: a for a in (await session.scalars(select(WebhookAttemptRow)))}
+    waiting, failed = rows[slow], rows[broken]
+    assert waiting.status == "pending" and waiting.attempts == 1
+    assert waiting.last_error == "timed out after 0.2 s" and waiting.response_code is None
+    delay = waiting.next_attempt_at.replace(tzinfo=UTC) - now
+    assert timedelta(seconds=29) < delay < timedelta(seconds=40)
+    assert attempts[waiting.id].outcome == "retried" and attempts[waiting.id].latency_ms >= 150
+    assert failed.status == "failed" and failed.response_code == 500
+    assert failed.last_error == "HTTP 500" and attempts[failed.id].outcome == "failed"
+
+
+async def test_erasure_empties_settled_bodies_of_that_person_and_replay_refuses_them(
+    client: httpx.AsyncClient,
+) -> None:
+    from forum_shared.contracts import EventEnvelope
+    from forum_shared.contracts.registration import AttendeeErased
+
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    endpoint = (
+        await client.post(
+            "/v1/webhooks", json={"url": "https://x.ru/", "event_filters": ["#"]}, headers=AUTH
+        )
+    ).json()
+    gone, kept = attendee_registered(), attendee_registered()
+    now = datetime.now(UTC)
+    async with runtime.uow() as uow:
+        await queue_deliveries(uow, gone, RetrySchedule(), now=now)
+        await queue_deliveries(uow, kept, RetrySchedule(), now=now)
+        await uow.commit()
+    async with runtime.uow() as uow:
+        for row in await uow.session.scalars(select(WebhookDeliveryRow)):
+            row.status = "delivered"
+        await uow.commit()
+    registration_id = gone.data["registration_id"]
+    erased = EventEnvelope.wrap(
+        AttendeeErased(registration_id=registration_id, version=2),
+        producer="registration",
+        forum=FORUM,
+    )
+    async with runtime.uow() as uow:
+        await queue_deliveries(uow, erased, RetrySchedule(), now=now)
+        await uow.commit()
+    async with runtime.session_factory() as session:
+        rows = {r.event_id: r for r in await session.scalars(select(WebhookDeliveryRow))}
+    assert rows[gone.event_id].body == "" and "maria@example.ru" in rows[kept.event_id].body
+    assert str(registration_id) in rows[erased.event_id].body  # the erasure itself is sent
+    endpoint_id = uuid.UUID(endpoint["id"])
+    refused = await client.post(
+        f"/v1/webhooks/deliveries/{delivery_id(endpoint_id, gone.event_id)}/replay", headers=AUTH
+    )
+    assert refused.status_code == 409 and refused.json()["detail"]["error"] == "erased"

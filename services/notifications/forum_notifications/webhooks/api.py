@@ -256,6 +256,15 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
             row = await repository.get_delivery(uow.session, delivery_id, for_update=True)
             if row is None:
                 raise _not_found("Доставка не найдена / delivery not found")
+            if not row.body:
+                raise HTTPException(
+                    status_code=409,
+                    detail={
+                        "error": "erased",
+                        "message": "Данные участника удалены, повтор невозможен "
+                        "/ the attendee's data was erased, nothing to replay",
+                    },
+                )
             row.status = DeliveryStatus.PENDING
             row.next_attempt_at = now
             row.retry_until = now + schedule.give_up_after

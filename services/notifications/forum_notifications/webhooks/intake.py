@@ -2,6 +2,7 @@
 
 The rows are written in the consumer's unit of work, with the inbox record: a redelivered
 event finds its inbox row (or the same deterministic delivery ids) and queues nothing twice.
+`registration.attendee.erased` also empties the bodies of that person's settled deliveries.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from forum_shared.contracts import EVENT_CATALOGUE, EventData, EventEnvelope
+from forum_shared.contracts.registration import AttendeeErased
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import Handler
 
@@ -20,11 +22,16 @@ from forum_notifications.webhooks.domain import (
     matches,
 )
 
+ERASED = AttendeeErased.event_type
+
 
 async def queue_deliveries(
     uow: UnitOfWork, envelope: EventEnvelope, schedule: RetrySchedule, *, now: datetime
 ) -> int:
     """Queue the event for every enabled endpoint whose filters match; return how many."""
+    if envelope.type == ERASED and "registration_id" in envelope.data:
+        registration_id = str(envelope.data["registration_id"])
+        await repository.scrub_settled(uow.session, registration_id, keep=ERASED)
     endpoints = await repository.enabled_endpoints(uow.session)
     wanted = [
         e

@@ -223,3 +223,19 @@ async def get_delivery(
     session: AsyncSession, delivery_id: uuid.UUID, *, for_update: bool = False
 ) -> WebhookDeliveryRow | None:
     return await session.get(WebhookDeliveryRow, delivery_id, with_for_update=for_update)
+
+
+async def scrub_settled(session: AsyncSession, registration_id: str, *, keep: str) -> None:
+    """Erasure: settled deliveries that carry the person's data keep their log, not the body.
+
+    (Pending ones are still sent: the integrator then gets the `erased` event after them.)
+    """
+    await session.execute(
+        update(WebhookDeliveryRow)
+        .where(
+            WebhookDeliveryRow.status.in_([DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]),
+            WebhookDeliveryRow.event_type != keep,
+            WebhookDeliveryRow.body.contains(registration_id, autoescape=True),
+        )
+        .values(body="")
+    )

@@ -139,9 +139,15 @@ class WebhookSender:
             code: int | None = None
             error: str | None = None
             try:
-                response = await client.post(delivery.url, content=body, headers=headers)
-                code = response.status_code
-            except httpx.HTTPError as failure:
+                # The whole exchange is bounded, and the answer's body is never read.
+                async with (
+                    asyncio.timeout(self._policy.timeout_s),
+                    client.stream("POST", delivery.url, content=body, headers=headers) as answer,
+                ):
+                    code = answer.status_code
+            except TimeoutError:
+                error = f"timed out after {self._policy.timeout_s:g} s"
+            except Exception as failure:  # refused, TLS, bad URL...: the endpoint's problem
                 error = f"{type(failure).__name__}: {failure}"[:1000]
             latency_ms = round((time.perf_counter() - started) * 1000)
         now = datetime.now(UTC)
