@@ -33,6 +33,8 @@ ALL_QUEUES = tuple(q for qs in QUEUES.values() for q in qs)
 
 # CI default; the full issue-7 burst is `FORUM_FAULT_BURST=1000` (see tests/faults/README.md).
 BURST = int(os.environ.get("FORUM_FAULT_BURST", "200"))
+# pytest-timeout bound per scenario: fixed costs (restarts, 10-15 s outages) plus the burst.
+SCENARIO_TIMEOUT_S = int(180 + 0.3 * BURST)
 CONCURRENCY = int(os.environ.get("FORUM_FAULT_CONCURRENCY", "8"))
 SMTP_CONCURRENCY = 8
 CONSUMERS_BACK_WITHIN_S = 30.0
@@ -181,6 +183,17 @@ class FaultPlatform:
 Fault = Callable[[list[int]], Awaitable[None]]
 
 
+async def consumers_back(platform: FaultPlatform, measure: Measure) -> None:
+    """Right after a fault ends: every work queue has a consumer again within 30 s."""
+    counts, took = await invariants.wait_consumers(
+        platform.direct_amqp_url, ALL_QUEUES, within_s=CONSUMERS_BACK_WITHIN_S
+    )
+    measure.values["consumers_back_after_fault_s"] = round(took, 2)
+    assert all(counts.get(q, 0) > 0 for q in ALL_QUEUES), (
+        f"no consumer {CONSUMERS_BACK_WITHIN_S} s after the fault: {counts}\n{platform.logs()}"
+    )
+
+
 async def burst_with_fault(
     platform: FaultPlatform,
     tag: str,
@@ -204,7 +217,7 @@ async def burst_with_fault(
             code,
             bodies,
             concurrency=CONCURRENCY,
-            within_s=240,
+            within_s=SCENARIO_TIMEOUT_S - 60,
             progress=progress,
         )
     )
