@@ -229,9 +229,10 @@ async def test_patch_refuses_bad_values_and_unknown_ids(client: httpx.AsyncClien
             "/v1/webhooks", json={"url": "https://x.ru/", "event_filters": ["#"]}, headers=AUTH
         )
     ).json()
-    for bad in ({"url": "gopher://x"}, {"enabled": None}, {"event_filters": None}):
+    for bad in ({"url": "gopher://x"}, {"enabled": None}, {"event_filters": None}, {"url": None}):
         answer = await client.patch(f"/v1/webhooks/{endpoint['id']}", json=bad, headers=AUTH)
         assert answer.status_code == 422, (bad, answer.text)
+        assert answer.json()["error"] == "validation_failed" and answer.json()["fields"]
     missing = await client.patch(f"/v1/webhooks/{uuid.uuid4()}", json={}, headers=AUTH)
     assert missing.status_code == 404
     assert (

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 from forum_shared.http import admin_guard
 from forum_shared.service import ServiceRuntime
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from forum_notifications.models import WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow
 from forum_notifications.webhooks import repository
@@ -66,6 +66,13 @@ class EndpointPatch(BaseModel):
     description: str | None = Field(default=None, max_length=300)
     enabled: bool | None = None
     rotate_secret: bool = False
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> EndpointPatch:
+        for name in ("url", "event_filters", "enabled"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"поле {name} нельзя очистить / {name} cannot be null")
+        return self
 
     @field_validator("url")
     @classmethod
@@ -195,22 +202,12 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
     async def edit_endpoint(endpoint_id: uuid.UUID, body: EndpointPatch) -> EndpointOut:
         """Change the URL, filters, forum, description; enable or disable; rotate the secret."""
         changes = body.model_dump(exclude_unset=True, exclude={"rotate_secret"})
-        if changes.get("event_filters", "") is None or changes.get("enabled", "") is None:
-            raise HTTPException(
-                status_code=422,
-                detail={
-                    "error": "validation_failed",
-                    "message": "event_filters и enabled не могут быть null / cannot be null",
-                },
-            )
         secret = new_secret() if body.rotate_secret else None
         async with runtime.uow() as uow:
             row = await repository.get_endpoint(uow.session, endpoint_id)
             if row is None:
                 raise _not_found(ENDPOINT_NOT_FOUND)
             for name, value in changes.items():
-                if name == "url" and value is None:
-                    continue
                 setattr(row, name, value)
             if changes.get("enabled"):
                 row.disabled_reason = None
@@ -248,7 +245,11 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
         items = [DeliveryOut.of(row, attempts[row.id]) for row in rows]
         return DeliveryPage(items=items, count=len(items))
 
-    @router.post("/deliveries/{delivery_id}/replay", status_code=202)
+    @router.post(
+        "/deliveries/{delivery_id}/replay",
+        status_code=202,
+        responses={409: {"description": "The attendee's data was erased: nothing to replay"}},
+    )
     async def replay(delivery_id: uuid.UUID) -> DeliveryOut:
         """Send the delivery again now (same ids, a fresh 24 h retry window)."""
         now = datetime.now(UTC)
