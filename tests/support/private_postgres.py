@@ -171,4 +171,8 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         self.stop()
+        if (self.data_dir / "postmaster.pid").exists():  # a fast stop did not finish
+            self._run(
+                ["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"], check=False
+            )
         shutil.rmtree(self.base_dir, ignore_errors=True)

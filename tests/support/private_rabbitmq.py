@@ -40,6 +40,21 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers signal 0: reap it if it is ours.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
+
+
 def _port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -127,7 +142,8 @@ class PrivateRabbitMQ:
         raise RuntimeError(f"private RabbitMQ not up within {within_s} s:\n{self.tail_log()}")
 
     def is_running(self) -> bool:
-        return self.process is not None and self.process.poll() is None and _port_open(self.port)
+        pid = self.beam_pid()
+        return pid is not None and _alive(pid) and _port_open(self.port)
 
     def beam_pid(self) -> int | None:
         try:
@@ -177,15 +193,19 @@ class PrivateRabbitMQ:
         return done.stdout
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """A clean stop of the node (by its beam pid, whatever became of the start script)."""
+        pid = self.beam_pid()
+        if pid is None or not _alive(pid):
             return
-        if not self.ctl("stop", check=False, timeout=60):
+        self.ctl("stop", check=False, timeout=60)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
             self.kill9()
-            return
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.kill9()
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
 
     def tail_log(self) -> str:
         texts = []
