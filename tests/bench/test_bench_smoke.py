@@ -35,7 +35,7 @@ ROWS = (
     "peak RSS schedule",
     "peak RSS registration",
     "peak RSS notifications",
-    "accounted: confirmations / registrations created",
+    "accounted: confirmations / registrations stored",
     "accounted: digests / session holders",
 )
 
