@@ -91,14 +91,18 @@ def import_schedule(path: Path) -> int:
     return 0
 
 
-def _without_password(url: str) -> str:
+def _without_password(urls: str) -> str:
+    """FORUM_AMQP_URL for a banner: every node of the list, passwords hidden."""
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    shown = []
+    for url in urls.split(","):
+        parts = urlsplit(url.strip())
+        if parts.password is not None:
+            host = f"{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+            parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+        shown.append(urlunsplit(parts))
+    return ",".join(shown)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,12 +13,23 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from forum_shared.messaging.rabbit import ERROR_HEADER, FAILED_AT_HEADER, RETRIES_HEADER
+from forum_shared.messaging.rabbit import (
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    RETRIES_HEADER,
+    first_live_node,
+    node_urls,
+)
 from forum_shared.messaging.topology import CONSUMER_QUEUES
 
 
 class UnknownQueueError(ValueError):
     pass
+
+
+async def _connect(amqp_url: str) -> aio_pika.abc.AbstractConnection:
+    # FORUM_AMQP_URL may list a cluster's nodes: any live one serves an operator's command.
+    return await aio_pika.connect(await first_live_node(node_urls(amqp_url)))
 
 
 def resolve_queue(name: str) -> str:
@@ -89,7 +100,7 @@ async def _take(channel: AbstractChannel, dlq: str, limit: int) -> list[Abstract
 
 async def list_dead_letters(amqp_url: str, queue: str, *, limit: int = 100) -> list[DeadLetterView]:
     dlq = resolve_queue(queue) + ".dlq"
-    connection = await aio_pika.connect(amqp_url)
+    connection = await _connect(amqp_url)
     try:
         channel = await connection.channel()
         messages = await _take(channel, dlq, limit)
@@ -109,7 +120,7 @@ async def replay_dead_letters(
 ) -> int:
     """Send dead letters back to their work queue (all, or those with the given ids)."""
     work = resolve_queue(queue)
-    connection = await aio_pika.connect(amqp_url)
+    connection = await _connect(amqp_url)
     replayed = 0
     try:
         channel = await connection.channel(publisher_confirms=True)
@@ -144,7 +155,7 @@ async def replay_dead_letters(
 
 async def purge_dead_letters(amqp_url: str, queue: str, *, ids: set[str] | None = None) -> int:
     dlq = resolve_queue(queue) + ".dlq"
-    connection = await aio_pika.connect(amqp_url)
+    connection = await _connect(amqp_url)
     try:
         channel = await connection.channel()
         if ids is None:

@@ -42,3 +42,12 @@ async def test_a_connection_closed_on_purpose_stays_where_it_is() -> None:
     await connection.close()
     await rotation.stop()
     assert connection.url.port == 5682
+
+
+def test_the_dev_banner_hides_every_node_password() -> None:
+    from forum_cli.main import _without_password
+
+    shown = _without_password("amqp://svc:one@n1:5672/,amqp://svc:two@n2:5673/forum")
+    assert "one" not in shown
+    assert "two" not in shown
+    assert shown == "amqp://svc:***@n1:5672/,amqp://svc:***@n2:5673/forum"
