@@ -53,16 +53,6 @@ async def test_broker_killed_mid_burst_and_restarted(platform: FaultPlatform) ->
         measure.emit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "notifications re-sends emails it has sent when PostgreSQL goes away: "
-        "EmailSender._sent() gets the SMTP 250, cannot commit `sent` (DB down), drops that "
-        "knowledge and leaves the row leased; once the lease (2*smtp_timeout+batch/rate+5 s) "
-        "runs out the row is leased again and the same Message-ID goes out a second time, "
-        "with no crash anywhere (seen: 5-32 repeats per 10 s outage, ~5 s after restart)"
-    ),
-)
 @pytest.mark.timeout(SCENARIO_TIMEOUT_S)
 async def test_postgresql_stopped_for_10_s_mid_burst(platform: FaultPlatform) -> None:
     measure = Measure("postgres-down-10s")

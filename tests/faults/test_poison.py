@@ -255,15 +255,6 @@ async def test_a_delivery_that_crashes_the_consumer_is_dead_lettered_at_the_deli
         await purge(url, DLQ)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "forum_shared/messaging/dead_letters.py::_describe() does "
-        "int(headers['x-forum-retries']) unguarded: one dead letter whose header is not an "
-        "integer makes `forum dlq list|show|replay` crash with ValueError for the whole "
-        "queue, so the operator cannot see or replay any dead letter of it"
-    ),
-)
 @pytest.mark.timeout(120)
 async def test_the_operator_can_show_and_replay_a_dead_letter_with_a_bad_retry_header(
     on_poison_platform: FaultPlatform,

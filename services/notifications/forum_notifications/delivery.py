@@ -222,9 +222,27 @@ class EmailSender:
                 item = done.get_nowait()
             finished = item is None
             if group:
+                await self._settle_until_recorded(group)
+
+    async def _settle_until_recorded(self, group: list[Outcome]) -> None:
+        # An email the SMTP server accepted must be recorded as sent, or it goes out again
+        # when its lease runs out: while the database is away, keep the outcomes and retry.
+        delay = 0.2
+        while True:
+            try:
                 async with self._uow() as uow:
                     await settle(uow, group, self._policy.retry)
                     await uow.commit()
+                return
+            except Exception as error:
+                log.warning(
+                    "cannot record %d email outcome(s) yet (%s); retrying in %.1f s",
+                    len(group),
+                    type(error).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
 
 _LABELS = {"sent": "sent", "retry": "retried", "fail": "failed"}

@@ -81,10 +81,18 @@ def _describe(position: int, message: AbstractIncomingMessage) -> DeadLetterView
         event_type=event_type,
         reason=str(reason or "unknown"),
         failed_at=str(headers.get(FAILED_AT_HEADER) or "") or None,
-        retries=int(headers.get(RETRIES_HEADER, 0) or 0),
+        retries=_as_int(headers.get(RETRIES_HEADER)),
         body=message.body,
         headers=headers,
     )
+
+
+def _as_int(value: Any) -> int:
+    # A dead letter may carry anything in its headers; listing must never crash on one.
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 async def _take(channel: AbstractChannel, dlq: str, limit: int) -> list[AbstractIncomingMessage]:
