@@ -34,8 +34,9 @@ async def approve(
         row, forum = await _locked(uow, registration_id)
         if row.status != "pending_approval":
             raise RegistrationError("not_pending", status=row.status)
-        confirmed = await Registrations(uow.session).count_with_status(forum.code, "confirmed")
-        row.status = "confirmed" if forum_terms(forum).has_room(confirmed) else "waitlisted"
+        room = forum_terms(forum).has_room(forum.confirmed_count)
+        row.status = "confirmed" if room else "waitlisted"
+        forum.confirmed_count += 1 if room else 0
         row.version += 1
         row.updated_at = now
         uow.record(
@@ -62,6 +63,7 @@ async def reject(
             raise RegistrationError("registration_inactive", status=row.status)
         was_confirmed = row.status == "confirmed"
         row.status = "rejected"
+        forum.confirmed_count -= 1 if was_confirmed else 0
         row.version += 1
         row.updated_at = now
         uow.record(

@@ -152,6 +152,7 @@ async def cancel(
         was_confirmed = row.status == "confirmed"
         if row.status in ACTIVE_STATUSES:
             row.status = "cancelled"
+            forum.confirmed_count -= 1 if was_confirmed else 0
             row.email_key = released_email_key(row.email_key, row.id)
             _bump(row, caller.now)
             if not erase:

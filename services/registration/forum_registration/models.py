@@ -43,6 +43,9 @@ class ForumRow(Base):
     registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer)
+    # Registrations of this forum with status `confirmed`, kept by every status change under
+    # the forum row lock (so the seat decision reads one row instead of counting them).
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SessionRow(Base):

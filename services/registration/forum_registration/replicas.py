@@ -26,7 +26,7 @@ async def apply_forum_update(uow: UnitOfWork, envelope: EventEnvelope, data: For
     if row is not None and row.version >= data.version:
         return False
     if row is None:
-        row = ForumRow(code=data.code)
+        row = ForumRow(code=data.code, confirmed_count=0)
         forums.add(row)
     row.title = data.title.model_dump()
     row.timezone = data.timezone

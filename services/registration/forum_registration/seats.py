@@ -26,11 +26,12 @@ async def fill_forum(
     registrations = Registrations(uow.session)
     terms = forum_terms(forum)
     promoted: list[RegistrationRow] = []
-    while terms.has_room(await registrations.count_with_status(forum.code, "confirmed")):
+    while terms.has_room(forum.confirmed_count):
         first = await registrations.first_waitlisted(forum.code)
         if first is None:
             break
         first.status = "confirmed"
+        forum.confirmed_count += 1
         first.version += 1
         first.updated_at = now
         uow.record(

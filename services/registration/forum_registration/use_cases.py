@@ -69,7 +69,8 @@ async def register_attendee(
         key = email_key(form.email)
         if await registrations.email_taken(forum_code, key):
             raise RegistrationError("duplicate_email", forum=forum_code)
-        confirmed = await registrations.count_with_status(forum_code, "confirmed")
+        status = initial_status(form.category, room=terms.has_room(forum.confirmed_count))
+        forum.confirmed_count += 1 if status.value == "confirmed" else 0
         row = RegistrationRow(
             id=uuid.uuid4(),
             forum_code=forum_code,
@@ -82,7 +83,7 @@ async def register_attendee(
             region=form.region,
             category=form.category.value,
             locale=form.locale,
-            status=initial_status(form.category, room=terms.has_room(confirmed)).value,
+            status=status.value,
             version=1,
             link_generation=1,
             created_at=now,
