@@ -12,6 +12,7 @@ import pytest
 from forum_cli.dev import SERVICE_MODULES, create_dev_app
 from forum_cli.mailbox import DevMailbox
 from forum_shared.settings import ForumSettings
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 FORUM = {
     "title": {"ru": "ПромЭнергоVolga2022", "en": "PromEnergoVolga 2022"},
@@ -120,3 +121,43 @@ async def test_dev_mode_serves_one_openapi_document_for_all_services(
     assert any(
         path.startswith("/v1/forums/{code}") and "registrations" not in path for path in paths
     )
+
+
+async def test_one_trace_runs_from_the_registration_request_to_the_smtp_send(
+    dev_platform: tuple[httpx.AsyncClient, DevMailbox], spans: InMemorySpanExporter
+) -> None:
+    client, mailbox = dev_platform
+    registration = {
+        "full_name": "Трассировка Проверочная",
+        "email": "trace@example.ru",
+        "organization": "ООО «Энергия»",
+        "region": "Волгоградская область",
+        "category": "guest",
+        "consents": {"personal_data": True},
+    }
+    url = "/v1/forums/promenergovolga-2022/registrations"
+    deadline = time.monotonic() + 10
+    while (answer := await client.post(url, json=registration)).status_code == 404:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    assert answer.status_code == 201, answer.text
+    request_name = f"POST {url.replace('promenergovolga-2022', '{code}')}"
+    request = next(
+        s
+        for s in spans.get_finished_spans()
+        if s.name == request_name and (s.attributes or {}).get("http.response.status_code") == 201
+    )
+
+    def in_trace() -> set[str]:
+        trace_id = request.context.trace_id
+        return {s.name for s in spans.get_finished_spans() if s.context.trace_id == trace_id}
+
+    deadline = time.monotonic() + 15
+    while "smtp send" not in in_trace():
+        assert time.monotonic() < deadline, in_trace()
+        await asyncio.sleep(0.05)
+    assert {
+        "publish registration.attendee.registered",
+        "process notifications.registration",
+    } <= in_trace()
+    del mailbox

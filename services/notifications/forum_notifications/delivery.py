@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -23,6 +24,8 @@ from typing import Protocol
 from forum_shared.contracts.notification import EmailFailed
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import PermanentError
+from forum_shared.tracing import span_from
+from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications import repository
@@ -192,22 +195,25 @@ class EmailSender:
         async with self._slots:
             await self._rate.acquire()
             started = time.perf_counter()
-            try:
-                wire = to_wire(
-                    build_message(email, mail_from=self._mail_from, now=datetime.now(UTC))
-                )
-                await self._transport.send(wire)
-            except (PermanentSendError, BadAddressError) as error:
-                outcome = Outcome(email, token, "fail", str(error))
-            except TransientSendError as error:
-                outcome = Outcome(email, token, "retry", str(error))
-            except Exception as error:  # a bug of ours: keep the row, retry, log loudly
-                log.exception("unexpected error sending %s", email.message_id)
-                outcome = Outcome(email, token, "retry", f"{type(error).__name__}: {error}")
-            else:
-                outcome = Outcome(email, token, "sent")
+            # The send joins the trace of the event that queued the email.
+            context = json.loads(email.trace_context) if email.trace_context else None
+            with span_from(context, "smtp send", SpanKind.CLIENT, template=email.template):
+                outcome = await self._send_one(email, token)
             self._observe(_LABELS[outcome.kind], time.perf_counter() - started)
             done.put_nowait(outcome)
+
+    async def _send_one(self, email: OutgoingEmail, token: uuid.UUID) -> Outcome:
+        try:
+            wire = to_wire(build_message(email, mail_from=self._mail_from, now=datetime.now(UTC)))
+            await self._transport.send(wire)
+        except (PermanentSendError, BadAddressError) as error:
+            return Outcome(email, token, "fail", str(error))
+        except TransientSendError as error:
+            return Outcome(email, token, "retry", str(error))
+        except Exception as error:  # a bug of ours: keep the row, retry, log loudly
+            log.exception("unexpected error sending %s", email.message_id)
+            return Outcome(email, token, "retry", f"{type(error).__name__}: {error}")
+        return Outcome(email, token, "sent")
 
     async def _settle_from(self, done: Queue[Outcome | None]) -> None:
         """Group commit: settle whatever finished while the previous commit ran."""

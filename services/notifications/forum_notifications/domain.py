@@ -124,6 +124,7 @@ class OutgoingEmail:
     attempts: int
     attachments: tuple[Attachment, ...] = ()
     unsubscribe_url: str | None = None
+    trace_context: str | None = None
 
 
 def is_newer(incoming_version: int, stored_version: int | None) -> bool:

@@ -168,6 +168,8 @@ class EmailRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # W3C trace context of the event that queued it, so the SMTP send joins that trace.
+    trace_context: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class WebhookEndpointRow(Base):

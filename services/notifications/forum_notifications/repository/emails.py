@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from forum_shared.tracing import current_carrier
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -56,6 +58,7 @@ def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
             status=EmailStatus.QUEUED,
             attempts=0,
             next_attempt_at=now,
+            trace_context=json.dumps(carrier) if (carrier := current_carrier()) else None,
         )
     )
 
@@ -132,6 +135,7 @@ def to_outgoing(row: EmailRow) -> OutgoingEmail:
         attempts=row.attempts,
         attachments=tuple(_attachment(a) for a in row.attachments or []),
         unsubscribe_url=(row.payload or {}).get("unsubscribe_url"),
+        trace_context=row.trace_context,
     )
 
 
