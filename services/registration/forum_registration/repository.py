@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_registration.domain import ForumTerms
@@ -42,23 +42,57 @@ class Forums:
     async def get(self, code: str) -> ForumRow | None:
         return await self.session.get(ForumRow, code)
 
-    async def lock(self, code: str) -> ForumRow | None:
-        """The forum row, locked until commit: registrations of one forum take turns here.
-
-        PostgreSQL: `SELECT … FOR UPDATE`. SQLite has no row locks, so we take its database
-        write lock with a no-op update first (it must be the transaction's first statement).
-        """
+    async def serialise(self, code: str) -> None:
+        """SQLite only: take its database write lock now (it must be a transaction's first
+        statement, or a later write may fail with `database is locked`). PostgreSQL: nothing."""
         if self.session.get_bind().dialect.name == "sqlite":
             await self.session.execute(
                 update(ForumRow).where(ForumRow.code == code).values(version=ForumRow.version)
             )
+
+    async def lock(self, code: str) -> ForumRow | None:
+        """The forum row, locked until commit: seat decisions of one forum take turns here.
+
+        PostgreSQL: `SELECT … FOR NO KEY UPDATE`. It excludes every other seat decision but
+        not the `FOR KEY SHARE` that inserting a registration takes through its foreign key,
+        so a transaction may insert its registration first and lock the forum after (with
+        `FOR UPDATE` two such transactions would deadlock). SQLite has no row locks, so we take
+        its database write lock with a no-op update first.
+        """
+        await self.serialise(code)
         found = await self.session.execute(
             select(ForumRow)
             .where(ForumRow.code == code)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         return found.scalar_one_or_none()
+
+    async def take_place(self, code: str) -> bool:
+        """Count one more confirmed attendee if the forum has room; False when it is full.
+
+        One statement when there is room (the row stays locked until commit, which follows
+        soon). When full, the forum is locked before saying no, so that a place freed by a
+        transaction still running is decided after this one commits: its promotion then
+        sees this waiting registration instead of skipping it.
+        """
+        taken = await self.session.execute(
+            update(ForumRow)
+            .where(
+                ForumRow.code == code,
+                or_(ForumRow.capacity.is_(None), ForumRow.confirmed_count < ForumRow.capacity),
+            )
+            .values(confirmed_count=ForumRow.confirmed_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            return True
+        forum = await self.lock(code)
+        assert forum is not None
+        if forum.capacity is not None and forum.confirmed_count >= forum.capacity:
+            return False
+        forum.confirmed_count += 1  # room freed since the update above
+        return True
 
     def add(self, row: ForumRow) -> None:
         self.session.add(row)

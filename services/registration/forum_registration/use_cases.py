@@ -1,5 +1,6 @@
-"""Registering an attendee: one unit of work that locks the forum, applies the rules, writes
-the registration, its consents and agenda, records the event and commits.
+"""Registering an attendee: one unit of work that writes the registration and its consents,
+takes a place (the only step under the forum lock), signs up for sessions, records the event
+and commits.
 
 The attendee's later actions are in `manage`, the organisers' in `admin`, the replicas of the
 schedule in `replicas`.
@@ -59,18 +60,19 @@ async def register_attendee(
     of an `Idempotency-Key`).
     """
     form = clean_form(form)
+    key = email_key(form.email)
+    wanted = initial_status(form.category, room=True).value
     async with uow:
-        forum = await Forums(uow.session).lock(forum_code)
+        forums = Forums(uow.session)
+        await forums.serialise(forum_code)
+        # Everything up to the seat decision runs without the forum lock.
+        forum = await forums.get(forum_code)
         if forum is None:
             raise RegistrationError("forum_not_found")
-        terms = forum_terms(forum)
-        terms.check_window(now)
+        forum_terms(forum).check_window(now)
         registrations = Registrations(uow.session)
-        key = email_key(form.email)
         if await registrations.email_taken(forum_code, key):
             raise RegistrationError("duplicate_email", forum=forum_code)
-        status = initial_status(form.category, room=terms.has_room(forum.confirmed_count))
-        forum.confirmed_count += 1 if status.value == "confirmed" else 0
         row = RegistrationRow(
             id=uuid.uuid4(),
             forum_code=forum_code,
@@ -83,15 +85,27 @@ async def register_attendee(
             region=form.region,
             category=form.category.value,
             locale=form.locale,
-            status=status.value,
+            status=wanted,
             version=1,
             link_generation=1,
             created_at=now,
             updated_at=now,
         )
-        await registrations.add(row)
-        _add_consents(registrations, row.id, form.consents, now, client_address)
+        try:
+            # The unique index settles a race the check above cannot see.
+            await registrations.add(row)
+            _add_consents(registrations, row.id, form.consents, now, client_address)
+            await uow.session.flush()
+        except IntegrityError as error:
+            raise RegistrationError("duplicate_email", forum=forum_code) from error
+        # The forum lock is only for those who need a place, and is taken as late as
+        # possible: before the session seats when the agenda names sessions (the forum lock
+        # always comes first, see `seats`), otherwise after all the other writes.
+        if wanted == "confirmed" and form.session_ids:
+            row.status = await _place(forums, forum_code)
         agenda = await sign_up(uow.session, row, form.session_ids, now=now)
+        if wanted == "confirmed" and not form.session_ids:
+            row.status = await _place(forums, forum_code)
         uow.record(
             events.envelope(
                 events.registered(row, agenda), forum=forum_code, correlation_id=correlation_id
@@ -105,9 +119,12 @@ async def register_attendee(
         try:
             await uow.commit()
         except IntegrityError as error:
-            # The forum lock makes this unreachable in practice; the unique index is the backstop.
             raise RegistrationError("duplicate_email", forum=forum_code) from error
     return registered
+
+
+async def _place(forums: Forums, forum_code: str) -> str:
+    return "confirmed" if await forums.take_place(forum_code) else "waitlisted"
 
 
 def _add_consents(
