@@ -1,7 +1,7 @@
 """An integrator binds a queue with the read-only integrator user and receives every event
 type of the registration and schedule flows, each valid against its contract.
 
-The three services run as `forum run …` processes (as in test_first_flow.py) on a fresh vhost.
+The three services run as `forum run …` processes (tests/e2e/conftest.py) on a fresh vhost.
 The integrator is a real RabbitMQ user on that vhost with exactly the permissions
 `deploy/rabbitmq/definitions.json` gives `forum-integrator`; it declares `integrator.test`,
 binds it to `#`, and the flows are driven over HTTP only.
@@ -25,14 +25,13 @@ import httpx
 import pytest
 from forum_shared.contracts import EVENT_CATALOGUE, EventEnvelope, decode_data
 
-from tests.support.processes import ServiceProcess, free_port
+from tests.e2e.conftest import ADMIN_TOKEN
+from tests.support.processes import ServiceProcess
 from tests.support.services import Broker, _local_rabbitmqctl, unavailable
-from tests.support.smtp import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_TOKEN = "e2e-admin-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 CODE = "promenergovolga-2030"
 FORUM = {
@@ -48,39 +47,6 @@ WANTED = {
     for event_type, _version in EVENT_CATALOGUE
     if event_type.startswith(("registration.", "schedule."))
 }
-
-
-@pytest.fixture
-def platform(
-    tmp_path: Path, amqp_url: str, create_database: Callable[[], str], smtp_sink: SmtpSink
-) -> Iterator[dict[str, ServiceProcess]]:
-    common = {
-        "FORUM_ENV": "test",
-        "FORUM_AMQP_URL": amqp_url,
-        "FORUM_SMTP_URL": smtp_sink.url,
-        "FORUM_MAIL_FROM": "Форум <noreply@forum.test>",
-        "FORUM_ADMIN_TOKEN": ADMIN_TOKEN,
-        "FORUM_SECRET_KEY": "e2e-secret-key-0123456789abcdef0123456789",
-        "FORUM_PUBLIC_URL": "http://forum.test",
-        "FORUM_RETRY_DELAYS_MS": "[300, 1000, 2000, 5000]",
-        "FORUM_RELAY_POLL_INTERVAL_S": "0.2",
-    }
-    services = {
-        name: ServiceProcess(
-            name,
-            free_port(),
-            {**common, "FORUM_DATABASE_URL": create_database()},
-            tmp_path / f"{name}.log",
-        ).start()
-        for name in ("schedule", "registration", "notifications")
-    }
-    try:
-        for service in services.values():
-            service.wait_ready()
-        yield services
-    finally:
-        for service in services.values():
-            service.stop()
 
 
 @pytest.fixture
