@@ -4,9 +4,10 @@ Every transaction that decides about forum places or session seats takes the for
 first (registering for a place, cancelling, approving, rejecting, changing an agenda, applying
 a forum or session event); `forums.confirmed_count` is changed only under it. A registration
 takes it as late as it can (`Forums.take_place`), and one pending approval, which decides
-neither a place nor a seat, not at all (its sessions only queue it). So these decisions happen one at a time per forum: two releases never promote
-the same person or more people than there are places, and since the forum lock always comes
-first, the registration and session rows locked after it can never deadlock.
+neither a place nor a seat, not at all (its sessions only queue it). So these decisions happen
+one at a time per forum: two releases never promote the same person or more people than there
+are places, and since the forum lock always comes first, the registration and session rows
+locked after it can never deadlock.
 """
 
 from __future__ import annotations
