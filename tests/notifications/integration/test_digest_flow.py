@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from forum_shared.settings import ForumSettings
 
-from tests.notifications.factories import MAIL_FROM, forum_updated
+from tests.notifications.factories import forum_updated
 from tests.notifications.integration.helpers import (
     all_settled,
     eventually,
@@ -19,25 +17,6 @@ from tests.notifications.programme_factories import Scenario
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.integration
-# A registration may overtake its forum (two queues): leave the forum event time to land
-# even on a loaded machine before the registration is dead-lettered.
-RETRIES = [200, 500, 1000, 2000, 4000]
-
-
-@pytest.fixture
-def settings(
-    make_settings: Callable[..., ForumSettings],
-    amqp_url: str,
-    database_url: str,
-    smtp_sink: SmtpSink,
-) -> ForumSettings:
-    return make_settings(
-        amqp_url=amqp_url,
-        database_url=database_url,
-        smtp_url=smtp_sink.url,
-        mail_from=MAIL_FROM,
-        retry_delays_ms=RETRIES,
-    )
 
 
 async def test_two_moved_sessions_make_one_digest_and_others_get_nothing(
