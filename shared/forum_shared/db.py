@@ -40,8 +40,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # No pre-ping: it costs a round trip on every checkout (a tenth of a registration's).
+    # After a database restart the first statement on a stale connection fails instead; the
+    # pool then drops every connection older than that failure, so one request or message
+    # per replica sees the error (a 503 or a retry), not one per pooled connection.
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
     )
 
 

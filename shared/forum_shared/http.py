@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -12,13 +11,11 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from forum_shared.metrics import http_metrics_middleware
+from forum_shared.http_middleware import ServiceHttpMiddleware, locale_of
 from forum_shared.openapi import document_shared_errors
 from forum_shared.service import ServiceRuntime
-from forum_shared.tracing import span_from
 
 _MESSAGES_RU = {
     "missing": "обязательное поле",
@@ -47,8 +44,7 @@ _MESSAGES_RU = {
 
 
 def request_locale(request: Request) -> str:
-    accept = request.headers.get("accept-language", "")
-    return "en" if accept.lower().startswith("en") else "ru"
+    return locale_of(request.headers)
 
 
 def field_errors(errors: Sequence[Any], locale: str) -> list[dict[str, str]]:
@@ -78,43 +74,6 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
             "fields": field_errors(exc.errors(), locale),
         },
     )
-
-
-async def trace_requests(request: Request, call_next: Any) -> Any:
-    """A server span per request, continuing the caller's trace when it sends `traceparent`."""
-    with span_from(request.headers, f"HTTP {request.method}", SpanKind.SERVER) as span:
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        span.update_name(f"{request.method} {route}")
-        span.set_attribute("http.route", route)
-        span.set_attribute("http.response.status_code", response.status_code)
-        return response
-
-
-async def refuse_broken_unicode(request: Request, call_next: Any) -> Any:
-    """JSON may escape lone surrogates (`\\udc80`) that no database can store: refuse them."""
-    if request.method in ("POST", "PUT", "PATCH") and b"\\u" in (body := await request.body()):
-        try:
-            json.dumps(json.loads(body), ensure_ascii=False).encode()
-        except UnicodeEncodeError:
-            locale = request_locale(request)
-            return JSONResponse(
-                status_code=422,
-                content={
-                    "error": "validation_failed",
-                    "message": "Недопустимые символы" if locale == "ru" else "Invalid characters",
-                    "fields": [{"field": "body", "message": _BROKEN_UNICODE[locale]}],
-                },
-            )
-        except ValueError:
-            pass  # not JSON: the route's own validation answers
-    return await call_next(request)
-
-
-_BROKEN_UNICODE = {
-    "ru": "текст содержит недопустимые символы (одиночные суррогаты UTF-16)",
-    "en": "the text contains invalid characters (lone UTF-16 surrogates)",
-}
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:
@@ -151,9 +110,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.middleware("http")(refuse_broken_unicode)
-    app.middleware("http")(http_metrics_middleware(runtime.name, runtime.metrics))
-    app.middleware("http")(trace_requests)
+    app.add_middleware(ServiceHttpMiddleware, service=runtime.name, metrics=runtime.metrics)
     document_shared_errors(app)
     app.include_router(health_router(runtime))
     for router in routers:

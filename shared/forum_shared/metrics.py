@@ -6,15 +6,12 @@ carries a `service` label instead of each service owning a registry of its own.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics_core import Metric
-from starlette.requests import Request
-from starlette.responses import Response
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -82,34 +79,6 @@ def _create(registry: CollectorRegistry) -> PlatformMetrics:
             "forum_webhook_deliveries", "Webhook deliveries by outcome", ["outcome"]
         ),
     )
-
-
-def http_metrics_middleware(
-    service: str, metrics: PlatformMetrics
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def record(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = _route_template(request)
-            metrics.http_requests.labels(service, request.method, route, str(status)).inc()
-            metrics.http_latency.labels(service, request.method, route).observe(
-                time.perf_counter() - started
-            )
-
-    return record
-
-
-def _route_template(request: Request) -> str:
-    # Label by route template, never by raw path: ids in paths would explode cardinality.
-    # The router leaves the matched route in the scope.
-    return str(getattr(request.scope.get("route"), "path", "unmatched"))
 
 
 class _Families:

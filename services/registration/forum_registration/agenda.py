@@ -25,32 +25,39 @@ async def sign_up(
     Only a confirmed attendee takes a seat; someone pending approval or waiting for a place
     at the forum queues for the session and gets a seat, in turn, once confirmed.
 
-    Only published sessions of the registration's forum can be chosen. Sessions are locked in
-    id order, so concurrent sign-ups for the last seat take turns and never deadlock.
+    Only published sessions of the registration's forum can be chosen. Sessions are taken in
+    id order (a seat by one conditional update when there is room, otherwise the row is
+    locked to decide), so concurrent sign-ups for the last seat take turns and never deadlock.
     """
     if not session_ids:
         return []
-    rows = await Sessions(session).lock_many(session_ids)
-    unknown = [
-        sid
-        for sid in session_ids
-        if sid not in rows
-        or rows[sid].forum_code != registration.forum_code
-        or rows[sid].status != "published"
-    ]
+    sessions = Sessions(session)
+    statuses: dict[uuid.UUID, str] = {}
+    unknown: list[uuid.UUID] = []
+    for sid in sorted(set(session_ids)):
+        if registration.status == "confirmed" and await sessions.take_seat(
+            sid, registration.forum_code
+        ):
+            statuses[sid] = "confirmed"
+            continue
+        row = (await sessions.lock_many([sid])).get(sid)
+        if row is None or row.forum_code != registration.forum_code or row.status != "published":
+            unknown.append(sid)
+            continue
+        # Locked now: a seat freed since the update above is ours to take.
+        statuses[sid] = "waitlisted"
+        if registration.status == "confirmed" and seat_status(row.capacity, row.seats_taken) == (
+            "confirmed"
+        ):
+            row.seats_taken += 1
+            statuses[sid] = "confirmed"
     if unknown:
         raise InvalidFormError([FieldProblem("session_ids", "unknown_session")])
     agendas = Agendas(session)
     added = []
     for sid in session_ids:
-        taken = await agendas.seats_taken(sid)
         entry = AgendaRow(
-            registration_id=registration.id,
-            session_id=sid,
-            status=seat_status(rows[sid].capacity, taken)
-            if registration.status == "confirmed"
-            else "waitlisted",
-            created_at=now,
+            registration_id=registration.id, session_id=sid, status=statuses[sid], created_at=now
         )
         agendas.add(entry)
         added.append(entry)

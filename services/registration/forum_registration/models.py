@@ -58,6 +58,9 @@ class SessionRow(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # Agenda entries of this session with a seat (`confirmed`), kept under the session row
+    # lock by every seat change, so a sign-up reads one row instead of counting them.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RegistrationRow(Base):

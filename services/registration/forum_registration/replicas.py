@@ -53,7 +53,7 @@ async def apply_session_change(
     if row is not None and row.version >= snapshot.version:
         return False
     if row is None:
-        row = SessionRow(session_id=snapshot.session_id, forum_code=envelope.forum)
+        row = SessionRow(session_id=snapshot.session_id, forum_code=envelope.forum, seats_taken=0)
         sessions.add(row)
     row.capacity = snapshot.capacity
     row.status = snapshot.status.value
@@ -74,6 +74,7 @@ async def _release_cancelled(
     """Everyone signed up to a cancelled session loses it from their agenda, and hears so."""
     agendas = Agendas(uow.session)
     registrations = Registrations(uow.session)
+    row.seats_taken = 0  # every entry goes
     for entry in await agendas.of_session(row.session_id):
         attendee = await registrations.lock(entry.registration_id)
         await agendas.delete(entry)

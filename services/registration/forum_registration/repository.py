@@ -118,6 +118,22 @@ class Sessions:
         )
         return {row.session_id: row for row in found.scalars()}
 
+    async def take_seat(self, session_id: uuid.UUID, forum_code: str) -> bool:
+        """One more seat taken in a published session of the forum if it has room, in one
+        statement; False when it is full or not a session one can sign up for."""
+        taken = await self.session.execute(
+            update(SessionRow)
+            .where(
+                SessionRow.session_id == session_id,
+                SessionRow.forum_code == forum_code,
+                SessionRow.status == "published",
+                or_(SessionRow.capacity.is_(None), SessionRow.seats_taken < SessionRow.capacity),
+            )
+            .values(seats_taken=SessionRow.seats_taken + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(taken, "rowcount", 0) == 1
+
     def add(self, row: SessionRow) -> None:
         self.session.add(row)
 
@@ -206,14 +222,6 @@ class Agendas:
             .order_by(AgendaRow.registration_id)
         )
         return list(found.scalars())
-
-    async def seats_taken(self, session_id: uuid.UUID) -> int:
-        found = await self.session.execute(
-            select(func.count()).where(
-                AgendaRow.session_id == session_id, AgendaRow.status == "confirmed"
-            )
-        )
-        return int(found.scalar_one())
 
     async def first_waitlisted(self, session_id: uuid.UUID) -> AgendaRow | None:
         # Only attendees with a place at the forum take seats; the rest keep their turn.

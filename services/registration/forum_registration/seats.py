@@ -66,11 +66,12 @@ async def fill_session(
     agendas = Agendas(uow.session)
     registrations = Registrations(uow.session)
     sid = session_row.session_id
-    while session_row.capacity is None or await agendas.seats_taken(sid) < session_row.capacity:
+    while session_row.capacity is None or session_row.seats_taken < session_row.capacity:
         entry = await agendas.first_waitlisted(sid)
         if entry is None:
             return
         entry.status = "confirmed"
+        session_row.seats_taken += 1
         attendee = await registrations.lock(entry.registration_id)
         assert attendee is not None
         attendee.version += 1
@@ -102,6 +103,8 @@ async def release_agenda(
     locked = await Sessions(uow.session).lock_many([entry.session_id for entry in entries])
     for entry in entries:
         await agendas.delete(entry)
+        if entry.status == "confirmed" and entry.session_id in locked:
+            locked[entry.session_id].seats_taken -= 1
     await uow.session.flush()
     for entry in entries:
         if entry.status == "confirmed" and entry.session_id in locked:

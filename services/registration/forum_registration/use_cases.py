@@ -71,8 +71,6 @@ async def register_attendee(
             raise RegistrationError("forum_not_found")
         forum_terms(forum).check_window(now)
         registrations = Registrations(uow.session)
-        if await registrations.email_taken(forum_code, key):
-            raise RegistrationError("duplicate_email", forum=forum_code)
         row = RegistrationRow(
             id=uuid.uuid4(),
             forum_code=forum_code,
@@ -92,7 +90,8 @@ async def register_attendee(
             updated_at=now,
         )
         try:
-            # The unique index settles a race the check above cannot see.
+            # The unique index on (forum, email) is the duplicate check: one statement, and
+            # it also settles two submissions racing each other.
             await registrations.add(row)
             _add_consents(registrations, row.id, form.consents, now, client_address)
             await uow.session.flush()
