@@ -34,6 +34,7 @@ from pathlib import Path
 import asyncpg
 
 from bench import ceilings
+from bench.cpu import CpuMeter
 from bench.platform import (
     Platform,
     Resources,
@@ -240,6 +241,9 @@ async def run_platform(
         n = args.registrations
         print(f"saturation phase: {n} registrations, {args.connections} connections", flush=True)
         profiler.start("registrations", platform.pids(), min(20, max(2, n / 400)))
+        meter = CpuMeter(
+            platform.pids() | {"SMTP sink": [sink.process.pid], "bench driver": [os.getpid()]}
+        ).start()
         burst = await asyncio.to_thread(
             post_registrations,
             base,
@@ -255,6 +259,7 @@ async def run_platform(
         await sink.wait(
             lambda a: len(of_prefix(a, "t", CONFIRMATION)) >= burst.created, args.mail_wait
         )
+        cpu = meter.spent()
         profiler.wait()
         mails = of_prefix(sink.poll(), "t", CONFIRMATION)
         burst_lat = [at * 1000 - sent_ms(rcpt) for at, rcpt, _ in mails]
@@ -267,6 +272,7 @@ async def run_platform(
         holders = min(args.digest_attendees, burst.created)
         print(f"release affecting {holders} attendees (+1 warm-up)", flush=True)
         profiler.start("digests", platform.pids(), max(2, holders / 400))
+        meter.start()
         released = time.time()
         await platform.release_change(code, session_id)
         await sink.wait(
@@ -274,6 +280,7 @@ async def run_platform(
         )
         digests = of_prefix(sink.poll(), "t", DIGEST)
         digest_s = (max(at for at, _, _ in digests) - released) if digests else float("nan")
+        digest_cpu = meter.spent()
         profiler.wait()
         report.loads.append(f"after release: {loadavg()}")
         await asyncio.sleep(1.0)  # anything duplicated or late would have arrived by now
@@ -320,12 +327,31 @@ async def run_platform(
         "target p99 ≤ 1.5 s at 100/s",
         f"{percentile(paced_lat, 99) / 1000 / 1.5:.2f} of target",
     )
+    # CPU per registration, from the first POST until the last confirmation arrived.
+    per_item = {name: 1000 * seconds / max(1, burst.created) for name, seconds in cpu.items()}
+    total_ms = sum(per_item.values())
+    two_cores = 2000 / total_ms if total_ms else float("nan")
+    report.row(
+        "CPU per registration, saturation (ms; all stages, wrk not counted)",
+        "; ".join(f"{name} {ms:.1f}" for name, ms in per_item.items()) + f"; total {total_ms:.1f}",
+        f"2 cores / total = {two_cores:,.0f} registrations/s (emailed)",
+        f"{mail_rate / two_cores:.2f}" if total_ms else "",
+    )
     digest_rate = holders / digest_s if digests else 0.0
     report.row(
         f"release → all {holders:,} digests delivered",
         f"{digest_s:,.1f} s ({digest_rate:,.0f}/s)",
         f"SMTP+MIME {smtp_c:,.0f}/s → {holders / smtp_c:,.1f} s; target ≤ 40 s per 10,000",
         f"{digest_rate / smtp_c:.2f}",
+    )
+    per_digest = {name: 1000 * sec / max(1, holders) for name, sec in digest_cpu.items()}
+    digest_total = sum(per_digest.values())
+    report.row(
+        "CPU per digest, release (ms; all stages)",
+        "; ".join(f"{name} {ms:.1f}" for name, ms in per_digest.items())
+        + f"; total {digest_total:.1f}",
+        f"2 cores / total = {2000 / digest_total:,.0f} digests/s" if digest_total else "",
+        f"{digest_rate / (2000 / digest_total):.2f}" if digest_total else "",
     )
     for name, values in rss.items():
         report.row(
