@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 from forum_notifications.domain import OutgoingEmail, header_text, message_id
-from forum_notifications.mime import BadAddressError, build_message, to_wire
+from forum_notifications.mime import BadAddressError, MimeMessage, build_message, to_wire
 
 from tests.notifications.factories import MAIL_FROM
 
@@ -38,8 +38,8 @@ def outgoing(**overrides: object) -> OutgoingEmail:
     return OutgoingEmail(**values)  # type: ignore[arg-type]
 
 
-def reparse(message: EmailMessage) -> EmailMessage:
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+def reparse(message: MimeMessage) -> EmailMessage:
+    parsed = email.message_from_bytes(to_wire(message).data, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -54,7 +54,7 @@ def test_message_id_is_deterministic_per_event_recipient_and_template() -> None:
 
 def test_cyrillic_headers_are_encoded_and_decode_intact() -> None:
     message = build_message(outgoing(), mail_from=MAIL_FROM, now=datetime.now(UTC))
-    raw = message.as_bytes()
+    raw = to_wire(message).data
     header_block = raw.split(b"\r\n\r\n", 1)[0]
     header_block.decode("ascii")  # RFC 2047: headers are pure ASCII on the wire
     assert b"=?utf-8?" in header_block
@@ -119,16 +119,37 @@ def test_header_text_flattens_control_characters() -> None:
     assert header_text("a\r\nb\x00c\td  e\u2028f") == "a b c d e f"
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"subject": "Topic\r\nBcc: evil@attacker.example"},
+        {"subject": "Topic\nBcc: evil@attacker.example"},
+        {"subject": "Topic\r\n\r\nA body of our choosing"},
+        {"to_name": "Maria\r\nBcc: evil@attacker.example"},
+    ],
+)
 def test_serialised_headers_are_checked_even_if_sanitising_were_skipped(
+    monkeypatch: pytest.MonkeyPatch, overrides: dict[str, str]
+) -> None:
+    import forum_notifications.mime as mime
+
+    monkeypatch.setattr(mime, "header_text", lambda value: value)
+    message = build_message(outgoing(**overrides), mail_from=MAIL_FROM, now=datetime.now(UTC))
+    with pytest.raises(BadAddressError, match="header injection"):
+        to_wire(message)
+
+
+def test_a_typed_encoded_word_is_never_decoded_into_a_header(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import forum_notifications.mime as mime
 
     monkeypatch.setattr(mime, "header_text", lambda value: value)
-    message = build_message(
-        outgoing(subject="=?UTF-8?Q?=0A?=Bcc: evil@attacker.example"),
-        mail_from=MAIL_FROM,
-        now=datetime.now(UTC),
+    hostile = "=?UTF-8?Q?=0A?=Bcc: evil@attacker.example"
+    parsed = reparse(
+        build_message(
+            outgoing(subject=hostile, to_name=hostile), mail_from=MAIL_FROM, now=datetime.now(UTC)
+        )
     )
-    with pytest.raises(BadAddressError, match="header injection"):
-        to_wire(message)
+    # Header names only: parsing the To value would decode the typed word.
+    assert "Bcc" not in parsed and parsed.keys().count("To") == 1
