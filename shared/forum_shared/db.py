@@ -68,6 +68,7 @@ class UnitOfWork:
         self._write_outbox = write_outbox
         self._on_committed = on_committed
         self._events: list[EventEnvelope] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -79,6 +80,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
         self._events = []
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -96,10 +98,17 @@ class UnitOfWork:
     def record(self, envelope: EventEnvelope) -> None:
         self._events.append(envelope)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the next commit has succeeded (e.g. wake a worker)."""
+        self._after_commit.append(callback)
+
     async def commit(self) -> None:
         if self._events:
             await self._write_outbox(self.session, self._events)
         await self.session.commit()
         published, self._events = self._events, []
+        callbacks, self._after_commit = self._after_commit, []
         if published and self._on_committed is not None:
             self._on_committed()
+        for callback in callbacks:
+            callback()

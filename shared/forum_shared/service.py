@@ -18,7 +18,13 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from forum_shared.db import UnitOfWork, create_engine
-from forum_shared.messaging.consumer import EventConsumer, Handler, Outcome, outcome_label
+from forum_shared.messaging.consumer import (
+    EventConsumer,
+    Handler,
+    Outcome,
+    Wanted,
+    outcome_label,
+)
 from forum_shared.messaging.inbox import define_inbox_table
 from forum_shared.messaging.memory import InProcessBus
 from forum_shared.messaging.outbox import (
@@ -76,7 +82,14 @@ class ServiceRuntime:
             on_committed=self.relay.wake,
         )
 
-    def consume(self, queue: ConsumerQueue, handlers: Mapping[str, Handler]) -> None:
+    def consume(
+        self,
+        queue: ConsumerQueue,
+        handlers: Mapping[str, Handler],
+        *,
+        wanted: Wanted | None = None,
+    ) -> None:
+        """Handle `queue` with `handlers`; an event `wanted` turns down costs no transaction."""
         self.consumers.append(
             EventConsumer(
                 queue=queue,
@@ -85,6 +98,7 @@ class ServiceRuntime:
                 inbox_table=self.inbox_table,
                 retry_delays_ms=tuple(self.settings.retry_delays_ms),
                 on_outcome=self._observe,
+                wanted=wanted,
             )
         )
 

@@ -49,8 +49,10 @@ class DigestPlanner:
         mail_from: str,
         poll_interval_s: float = 0.5,
         patience: timedelta = timedelta(minutes=10),
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._on_queued = on_queued  # wakes the sender once the digests are committed
         self._mail_from = mail_from
         self._poll_interval_s = poll_interval_s
         self._patience = patience
@@ -79,6 +81,8 @@ class DigestPlanner:
             for release in await programme.lock_unplanned_releases(uow.session):
                 queued += await self._plan(uow.session, release, now)
             await uow.commit()
+        if queued and self._on_queued is not None:
+            self._on_queued()
         return queued
 
     async def _plan(self, session: AsyncSession, release: ReleaseRow, now: datetime) -> int:

@@ -31,6 +31,7 @@ from forum_notifications.use_cases import Mailer
 from forum_notifications.webhooks.api import webhooks_router
 from forum_notifications.webhooks.domain import RetrySchedule
 from forum_notifications.webhooks.intake import webhook_handlers
+from forum_notifications.webhooks.registry import EndpointRegistry
 from forum_notifications.webhooks.sender import WebhookPolicy, WebhookSender
 
 
@@ -79,11 +80,17 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
         secret_key=settings.secret_key,
         public_url=settings.public_url,
         mail_from=settings.mail_from,
+        queued=lambda: sender.wake(),  # the sender is built below; called only once running
     )
     runtime.consume(NOTIFICATIONS_SCHEDULE, schedule_handlers())
     runtime.consume(NOTIFICATIONS_REGISTRATION, registration_handlers(mailer))
     hooks = webhook_policy(extra)
-    runtime.consume(NOTIFICATIONS_WEBHOOKS, webhook_handlers(hooks.schedule))
+    endpoints = EndpointRegistry(
+        runtime.session_factory, max_age_s=extra.webhook_endpoints_max_age_s
+    )
+    runtime.consume(
+        NOTIFICATIONS_WEBHOOKS, webhook_handlers(hooks.schedule), wanted=endpoints.wants
+    )
     transport = SmtpTransport(
         SmtpConfig.from_url(settings.smtp_url), timeout_s=settings.smtp_timeout_s
     )
@@ -100,6 +107,7 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
         mail_from=settings.mail_from,
         poll_interval_s=settings.relay_poll_interval_s,
         patience=timedelta(seconds=extra.digest_patience_s),
+        on_queued=sender.wake,
     )
     reminders = ReminderScheduler(
         runtime.uow,
@@ -124,11 +132,12 @@ def create_app(settings: ForumSettings, extra: NotificationSettings | None = Non
         routers=[
             operations_router(runtime, mailer),
             public_router(runtime, mailer.renderer),
-            webhooks_router(runtime, hooks.schedule),
+            webhooks_router(runtime, hooks.schedule, endpoints),
         ],
         description="Emails attendees and speakers about their registration and the programme.",
     )
     app.state.sender = sender
     app.state.planner = planner
     app.state.webhooks = webhooks
+    app.state.endpoints = endpoints
     return app

@@ -23,3 +23,8 @@ class NotificationSettings(BaseSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     webhook_poll_s: float = Field(default=1.0, gt=0)
+    webhook_endpoints_max_age_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="How stale the intake's view of other replicas' endpoints may be",
+    )

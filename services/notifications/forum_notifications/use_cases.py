@@ -7,7 +7,8 @@ rows and the queued email rows commit together, so a redelivered event has no se
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +58,9 @@ class Mailer:
     secret_key: str
     public_url: str
     mail_from: str
+    # Called once a transaction that queued an email has committed: wakes the sender, so a
+    # confirmation does not wait for its next poll.
+    queued: Callable[[], None] = field(default=lambda: None)
 
     def manage_link(self, registration_id: uuid.UUID, generation: int) -> str:
         token = manage_token(self.secret_key, registration_id, generation)
@@ -209,4 +213,5 @@ async def queue_email(
         ),
         now=datetime.now(UTC),
     )
+    uow.after_commit(mailer.queued)
     return True

@@ -3,7 +3,9 @@
 `EventConsumer.process()` decodes the envelope, skips what its inbox has already seen, runs
 the handler and records the `event_id` in one unit of work, and returns an outcome: done,
 retry later, or dead-letter with a reason. The RabbitMQ adapter and the in-process bus act
-on that outcome the same way, so both drive the very same handler code.
+on that outcome the same way, so both drive the very same handler code. A consumer may
+have a `wanted` pre-filter: an event it turns down is acknowledged as ignored before any
+transaction (a queue that binds `#` for a few interested parties need not pay per event).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from forum_shared.tracing import span_from
 log = logging.getLogger(__name__)
 
 Handler = Callable[[EventEnvelope, EventData, UnitOfWork], Awaitable[None]]
+# A consumer's optional pre-filter: False acknowledges the event as ignored, no transaction.
+Wanted = Callable[[EventEnvelope], Awaitable[bool]]
 
 
 class PermanentError(Exception):
@@ -71,6 +75,7 @@ class EventConsumer:
     inbox_table: Table
     retry_delays_ms: Sequence[int] = field(default=(1_000, 5_000, 30_000))
     on_outcome: Callable[[str, Outcome, float], None] | None = None
+    wanted: Wanted | None = None
 
     async def process(
         self, body: bytes, *, retries: int = 0, headers: Mapping[str, Any] | None = None
@@ -132,6 +137,8 @@ class EventConsumer:
         self, envelope: EventEnvelope, data: EventData, handler: Handler
     ) -> Outcome:
         consumer = self.queue.name
+        if self.wanted is not None and not await self.wanted(envelope):
+            return Done(ignored=True)
         try:
             async with self.uow_factory() as uow:
                 if await already_processed(

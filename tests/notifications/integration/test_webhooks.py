@@ -22,6 +22,7 @@ from forum_notifications.settings import NotificationSettings
 from forum_shared.contracts import EventEnvelope
 from forum_shared.contracts.common import LocalizedText
 from forum_shared.contracts.schedule import HallUpdated
+from forum_shared.messaging.topology import NOTIFICATIONS_WEBHOOKS
 from forum_shared.service import ServiceRuntime
 from forum_shared.settings import ForumSettings
 from sqlalchemy import func, select
@@ -117,9 +118,14 @@ async def test_every_delivery_is_signed_and_survives_an_outage_without_loss_or_n
     unwanted = _hall()  # matches no filter: never sent
     await publish(amqp_url, *wanted, unwanted)
     await publish(amqp_url, wanted[1])  # a redelivered event queues nothing twice
-    await eventually(
-        lambda: webhooks_consumed(app, unwanted.event_id), within_s=30, what="events consumed"
-    )
+    await eventually(lambda: webhooks_consumed(app, wanted[-1].event_id), what="wanted consumed")
+
+    # No endpoint wants the hall: acknowledged by the pre-filter, without an inbox row.
+    async def unwanted_ignored() -> bool:
+        return await webhooks_ignored(app) >= 1
+
+    await eventually(unwanted_ignored, within_s=30, what="unwanted consumed")
+    assert not await webhooks_consumed(app, unwanted.event_id)
 
     async def failed_at_least(times: int) -> bool:
         found = await _deliveries(client, endpoint["id"])
@@ -198,8 +204,14 @@ async def test_410_gone_disables_the_endpoint_and_replay_sends_again_with_the_sa
 
     # A disabled endpoint is sent nothing more.
     later = attendee_registered()
+    ignored = await webhooks_ignored(app)
     await publish(amqp_url, later)
-    await eventually(lambda: webhooks_consumed(app, later.event_id), what="later event consumed")
+
+    async def later_consumed() -> bool:
+        # Through the intake while the endpoint filters are ≤ 2 s old, else ignored before it.
+        return await webhooks_ignored(app) > ignored or await webhooks_consumed(app, later.event_id)
+
+    await eventually(later_consumed, what="later event consumed")
     assert len(await _deliveries(client, endpoint["id"])) == 1
     assert len(receiver.requests) == 1
 
@@ -224,6 +236,17 @@ async def test_410_gone_disables_the_endpoint_and_replay_sends_again_with_the_sa
     assert done["status"] == "delivered" and done["attempts"] == 3
     missing = await client.post(f"/v1/webhooks/deliveries/{uuid.uuid4()}/replay", headers=AUTH)
     assert missing.status_code == 404
+
+
+async def webhooks_ignored(app: FastAPI) -> float:
+    """Events the webhook consumer acknowledged without a transaction (no endpoint wanted)."""
+    runtime: ServiceRuntime = app.state.runtime
+    labels = {
+        "service": "notifications",
+        "queue": NOTIFICATIONS_WEBHOOKS.name,
+        "outcome": "ignored",
+    }
+    return runtime.registry.get_sample_value("forum_messages_handled_total", labels) or 0.0
 
 
 async def webhooks_consumed(app: FastAPI, event_id: uuid.UUID) -> bool:

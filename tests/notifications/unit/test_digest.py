@@ -24,8 +24,13 @@ Feed = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-def planner(runtime: ServiceRuntime) -> DigestPlanner:
-    return DigestPlanner(runtime.uow, mail_from=MAIL_FROM)
+def sender_wakes() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def planner(runtime: ServiceRuntime, sender_wakes: list[int]) -> DigestPlanner:
+    return DigestPlanner(runtime.uow, mail_from=MAIL_FROM, on_queued=lambda: sender_wakes.append(1))
 
 
 async def rows(runtime: ServiceRuntime) -> list[EmailRow]:
@@ -60,7 +65,11 @@ def _save_artefact(name: str, message: EmailMessage) -> None:
 
 
 async def test_release_is_mailed_once_complete_whatever_the_order(
-    runtime: ServiceRuntime, feed: Feed, planner: DigestPlanner, mailer: Mailer
+    runtime: ServiceRuntime,
+    feed: Feed,
+    planner: DigestPlanner,
+    mailer: Mailer,
+    sender_wakes: list[int],
 ) -> None:
     world = Scenario()
     both = world.attendee("Иванова Мария", "maria@example.ru", [world.s1, world.s2])
@@ -73,9 +82,12 @@ async def test_release_is_mailed_once_complete_whatever_the_order(
     assert await planner.plan_ready() == 0
     await feed(s1)
     assert await planner.plan_ready() == 0
+    assert sender_wakes == []
     await feed(s4)
     assert await planner.plan_ready() == 3  # Мария, Олег, the speaker of S2
+    assert sender_wakes == [1]  # the sender need not wait for its next poll
     assert await planner.plan_ready() == 0  # planned once only
+    assert sender_wakes == [1]
 
     queued = {row.to_email: row for row in await rows(runtime)}
     assert set(queued) == {"maria@example.ru", "oleg@example.ru", "petrov@example.ru"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 from forum_notifications import repository
@@ -83,6 +84,23 @@ async def test_one_email_row_per_event_recipient_and_template(
     async with runtime.session_factory() as session:
         attendee = await repository.get_attendee(session, registration_id)
     assert attendee is not None and attendee.full_name == "Иванова Мария Петровна"
+
+
+async def test_the_sender_is_woken_only_after_a_commit_that_queued_an_email(
+    runtime: ServiceRuntime, mailer: Mailer
+) -> None:
+    wakes: list[int] = []
+    waking = replace(mailer, queued=lambda: wakes.append(1))
+    await _apply_forum(runtime, 1, "ПромЭнергоVolga 2026")
+    envelope = attendee_registered()
+    async with runtime.uow() as uow:  # queued, then rolled back: nothing to send
+        data = AttendeeRegistered.model_validate(envelope.data)
+        await register_attendee(uow, envelope, data, mailer=waking)
+    assert wakes == [] and await _emails(runtime) == []
+    await _register(runtime, waking, envelope)
+    assert wakes == [1]
+    await _register(runtime, waking, envelope)  # already queued: no new email, no wake
+    assert wakes == [1] and len(await _emails(runtime)) == 1
 
 
 @pytest.mark.parametrize(

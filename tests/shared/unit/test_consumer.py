@@ -1,9 +1,11 @@
 """How one delivery is settled: effects once, retries with back-off, dead letters with reasons."""
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from forum_shared.contracts import EventEnvelope
 from forum_shared.db import UnitOfWork, create_engine
 from forum_shared.messaging.consumer import DeadLetter, Done, EventConsumer, Retry
 from forum_shared.messaging.inbox import define_inbox_table
@@ -117,3 +119,56 @@ async def test_events_the_consumer_has_no_handler_for_are_acknowledged_and_ignor
     consumer = consumer_for(engine, ScriptedHandler())
     other = cancelled_event().model_copy(update={"type": "registration.attendee.erased"})
     assert await consumer.process(other.model_dump_json().encode()) == Done(ignored=True)
+
+
+async def test_an_event_the_pre_filter_turns_down_is_ignored_without_a_transaction(
+    engine: AsyncEngine,
+) -> None:
+    handler = ScriptedHandler()
+    asked: list[str] = []
+    opened: list[UnitOfWork] = []
+
+    async def wanted(envelope: EventEnvelope) -> bool:
+        asked.append(envelope.forum or "")
+        return envelope.forum == "wanted-forum"
+
+    consumer = consumer_for(engine, handler)
+    factory = consumer.uow_factory
+
+    def counting_factory() -> UnitOfWork:
+        opened.append(factory())
+        return opened[-1]
+
+    consumer = replace(consumer, wanted=wanted, uow_factory=counting_factory)
+    unwanted, welcome = cancelled_event(), cancelled_event()
+    welcome = welcome.model_copy(update={"forum": "wanted-forum"})
+    assert await consumer.process(unwanted.model_dump_json().encode()) == Done(ignored=True)
+    assert handler.calls == 0 and opened == [] and await count_effects(engine) == 0
+    assert await consumer.process(welcome.model_dump_json().encode()) == Done()
+    assert handler.calls == 1 and len(opened) == 1
+    assert await count_effects(engine, welcome.event_id) == 1
+    assert asked == ["test-forum", "wanted-forum"]
+
+
+async def test_a_failing_pre_filter_is_retried_like_a_failing_handler(engine: AsyncEngine) -> None:
+    async def wanted(_envelope: EventEnvelope) -> bool:
+        raise ConnectionError("database briefly unavailable")
+
+    consumer = replace(consumer_for(engine, ScriptedHandler()), wanted=wanted)
+    outcome = await consumer.process(cancelled_event().model_dump_json().encode())
+    assert isinstance(outcome, Retry) and "ConnectionError" in outcome.reason
+
+
+async def test_after_commit_callbacks_run_once_and_only_after_a_commit(
+    engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    calls: list[str] = []
+    async with UnitOfWork(sessions, write_outbox=outbox_writer(outbox)) as uow:
+        uow.after_commit(lambda: calls.append("rolled back"))
+    async with UnitOfWork(sessions, write_outbox=outbox_writer(outbox)) as uow:
+        uow.after_commit(lambda: calls.append("committed"))
+        assert calls == []
+        await uow.commit()
+        await uow.commit()  # a second commit has no callback of its own
+    assert calls == ["committed"]

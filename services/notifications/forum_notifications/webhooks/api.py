@@ -20,6 +20,7 @@ from forum_notifications.webhooks.domain import (
     new_secret,
     url_problem,
 )
+from forum_notifications.webhooks.registry import EndpointRegistry
 
 Filters = Annotated[list[str], Field(min_length=1, max_length=50)]
 
@@ -157,7 +158,9 @@ def _not_found(what: str) -> HTTPException:
 ENDPOINT_NOT_FOUND = "Вебхук не найден / webhook not found"
 
 
-def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRouter:
+def webhooks_router(
+    runtime: ServiceRuntime, schedule: RetrySchedule, endpoints: EndpointRegistry
+) -> APIRouter:
     router = APIRouter(
         prefix="/v1/webhooks",
         tags=["webhooks"],
@@ -183,6 +186,7 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
         async with runtime.uow() as uow:
             uow.session.add(row)
             await uow.commit()
+        endpoints.invalidate()
         return EndpointOut.of(row, secret=secret)
 
     @router.get("")
@@ -217,6 +221,7 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
                 row.secret = secret
             row.updated_at = datetime.now(UTC)
             await uow.commit()
+        endpoints.invalidate()
         return EndpointOut.of(row, secret=secret)
 
     @router.delete("/{endpoint_id}", status_code=204)
@@ -226,6 +231,7 @@ def webhooks_router(runtime: ServiceRuntime, schedule: RetrySchedule) -> APIRout
             if not await repository.delete_endpoint(uow.session, endpoint_id):
                 raise _not_found(ENDPOINT_NOT_FOUND)
             await uow.commit()
+        endpoints.invalidate()
         return Response(status_code=204)
 
     @router.get("/{endpoint_id}/deliveries")

@@ -38,6 +38,16 @@ async def enabled_endpoints(session: AsyncSession) -> Sequence[WebhookEndpointRo
     ).all()
 
 
+async def enabled_filters(session: AsyncSession) -> list[tuple[list[str], str | None]]:
+    """(event filters, forum) of every enabled endpoint: what the intake's pre-filter needs."""
+    rows = await session.execute(
+        select(WebhookEndpointRow.event_filters, WebhookEndpointRow.forum_code).where(
+            WebhookEndpointRow.enabled
+        )
+    )
+    return [(list(filters), forum) for filters, forum in rows]
+
+
 async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Queue deliveries; one already there (a redelivered event) is left as it is."""
     if not rows:
