@@ -152,6 +152,7 @@ class EmailSender:
         return handled
 
     async def _send_batch(self, token: uuid.UUID, now: datetime) -> int:
+        leased_at = time.monotonic()
         async with self._uow() as uow:
             rows = await repository.claim_due(
                 uow.session,
@@ -162,12 +163,17 @@ class EmailSender:
             )
             emails = [await self._ready(uow, row, now) for row in rows]
             await uow.commit()
+        # A send that starts after this could still be in flight when the lease runs out and
+        # another sender leases the row: that would be a duplicate without any crash.
+        send_by = leased_at + self._policy.lease.total_seconds() - self._policy.timeout_s - 1
         done: Queue[Outcome | None] = Queue()
         settler = asyncio.create_task(self._settle_from(done))
         self._settlers.add(settler)
         settler.add_done_callback(self._settlers.discard)
         try:
-            await asyncio.gather(*(self._deliver(e, token, done) for e in emails if e is not None))
+            await asyncio.gather(
+                *(self._deliver(e, token, done, send_by) for e in emails if e is not None)
+            )
         finally:
             done.put_nowait(None)
             await asyncio.shield(settler)  # what was sent is recorded, even when stopping
@@ -190,10 +196,20 @@ class EmailSender:
         return repository.to_outgoing(row)
 
     async def _deliver(
-        self, email: OutgoingEmail, token: uuid.UUID, done: Queue[Outcome | None]
+        self, email: OutgoingEmail, token: uuid.UUID, done: Queue[Outcome | None], send_by: float
     ) -> None:
-        async with self._slots:
+        # A slot is held from the send until its outcome is committed (`_settle_from` hands it
+        # back), so at most `concurrency` emails are ever accepted by the SMTP server but not
+        # yet recorded: the most a crash can make us send twice.
+        await self._slots.acquire()
+        queued = False
+        try:
             await self._rate.acquire()
+            if time.monotonic() > send_by:
+                log.warning(
+                    "lease of %s ran out before its send; left for the next lease", email.message_id
+                )
+                return
             started = time.perf_counter()
             # The send joins the trace of the event that queued the email.
             context = json.loads(email.trace_context) if email.trace_context else None
@@ -201,6 +217,10 @@ class EmailSender:
                 outcome = await self._send_one(email, token)
             self._observe(_LABELS[outcome.kind], time.perf_counter() - started)
             done.put_nowait(outcome)
+            queued = True
+        finally:
+            if not queued:
+                self._slots.release()
 
     async def _send_one(self, email: OutgoingEmail, token: uuid.UUID) -> Outcome:
         try:
@@ -228,7 +248,11 @@ class EmailSender:
                 item = done.get_nowait()
             finished = item is None
             if group:
-                await self._settle_until_recorded(group)
+                try:
+                    await self._settle_until_recorded(group)
+                finally:
+                    for _ in group:
+                        self._slots.release()
 
     async def _settle_until_recorded(self, group: list[Outcome]) -> None:
         # An email the SMTP server accepted must be recorded as sent, or it goes out again
