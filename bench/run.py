@@ -89,7 +89,7 @@ def ensure_wrk(report: Report) -> None:
 
 def versions() -> str:
     names = ["fastapi", "uvicorn", "faststream", "aio-pika", "sqlalchemy", "asyncpg"]
-    names += ["aiosmtplib", "aiosmtpd", "pydantic"]
+    names += ["aiosmtplib", "aiosmtpd", "pydantic", "uvloop", "httptools"]
     parts = [f"python {host.python_version()}"] + [f"{n} {version(n)}" for n in names]
     try:
         wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
