@@ -73,6 +73,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Templates ship with the code: no stat() of every template file on every render.
+            auto_reload=False,
         )
 
     def render(self, name: str, locale: str, context: dict[str, Any]) -> RenderedEmail:

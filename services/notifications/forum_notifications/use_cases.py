@@ -105,7 +105,7 @@ async def require_forum(uow: UnitOfWork, code: str) -> ForumView:
 async def keep_attendee(uow: UnitOfWork, attendee: AttendeeView) -> None:
     stored = await repository.get_attendee(uow.session, attendee.registration_id)
     if is_newer(attendee.version, stored.version if stored else None):
-        await repository.put_attendee(uow.session, attendee)
+        await repository.put_attendee(uow.session, attendee, new=stored is None)
 
 
 async def register_attendee(

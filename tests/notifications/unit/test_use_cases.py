@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from forum_notifications import repository
-from forum_notifications.models import EmailRow
+from forum_notifications.models import AgendaEntryRow, EmailRow
 from forum_notifications.use_cases import (
     ForumNotKnownYetError,
     Mailer,
@@ -15,7 +15,7 @@ from forum_notifications.use_cases import (
     update_forum,
 )
 from forum_shared.contracts.common import RegistrationStatus
-from forum_shared.contracts.registration import AttendeeRegistered
+from forum_shared.contracts.registration import AgendaEntry, AttendeeRegistered
 from forum_shared.contracts.schedule import ForumUpdated
 from forum_shared.links import manage_token
 from forum_shared.service import ServiceRuntime
@@ -122,3 +122,33 @@ async def test_status_decides_the_template_and_locale_the_language(
     [row] = await _emails(runtime)
     assert row.template == template
     assert row.subject.startswith(subject)
+
+
+async def test_the_agenda_index_follows_a_new_and_then_a_newer_registration(
+    runtime: ServiceRuntime, mailer: Mailer
+) -> None:
+    await _apply_forum(runtime, 1, "ПромЭнергоVolga 2026")
+    registration_id, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def index() -> set[uuid.UUID]:
+        async with runtime.session_factory() as session:
+            rows = await session.scalars(
+                select(AgendaEntryRow.session_id).where(
+                    AgendaEntryRow.registration_id == registration_id
+                )
+            )
+            return set(rows)
+
+    registered = attendee_registered(
+        registration_id=registration_id, agenda=[AgendaEntry(session_id=first)]
+    )
+    await _register(runtime, mailer, registered)  # inserted: no lookup, no old agenda
+    assert await index() == {first}
+    newer = attendee_registered(
+        registration_id=registration_id, version=2, agenda=[AgendaEntry(session_id=second)]
+    )
+    await _register(runtime, mailer, newer)  # merged, old agenda replaced
+    assert await index() == {second}
+    async with runtime.session_factory() as session:
+        attendee = await repository.get_attendee(session, registration_id)
+    assert attendee is not None and attendee.version == 2

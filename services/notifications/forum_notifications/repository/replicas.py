@@ -55,12 +55,21 @@ async def get_attendee(session: AsyncSession, registration_id: uuid.UUID) -> Att
     )
 
 
-async def put_attendee(session: AsyncSession, attendee: AttendeeView) -> None:
-    """Store the attendee and re-index their agenda (the fan-out looks sessions up there)."""
-    await session.merge(AttendeeRow(**dataclasses.asdict(attendee)))
-    await session.execute(
-        delete(AgendaEntryRow).where(AgendaEntryRow.registration_id == attendee.registration_id)
-    )
+async def put_attendee(session: AsyncSession, attendee: AttendeeView, *, new: bool = False) -> None:
+    """Store the attendee and re-index their agenda (the fan-out looks sessions up there).
+
+    `new`: the caller has just found no row, so it is inserted without `merge`'s lookup and
+    there is no old agenda to delete (agenda entries never outlive their attendee row):
+    two round trips fewer for each registration.
+    """
+    row = AttendeeRow(**dataclasses.asdict(attendee))
+    if new:
+        session.add(row)
+    else:
+        await session.merge(row)
+        await session.execute(
+            delete(AgendaEntryRow).where(AgendaEntryRow.registration_id == attendee.registration_id)
+        )
     entries = {
         str(entry["session_id"]): str(entry.get("status", "confirmed")) for entry in attendee.agenda
     }
