@@ -302,8 +302,9 @@ class RabbitBus:
 
     def _subscribe(self, consumer: EventConsumer) -> None:
         queue = consumer.queue
+        broker = self.broker
 
-        @self.broker.subscriber(
+        @broker.subscriber(
             work_queue(queue, delivery_limit=self.settings.delivery_limit),
             EVENTS_EXCHANGE,
             ack_policy=AckPolicy.MANUAL,
@@ -311,7 +312,11 @@ class RabbitBus:
             title=queue.name,
             description=queue.description,
         )
-        async def consume(body: bytes, message: RabbitMessage) -> None:
+        async def consume(body: bytes) -> None:
+            # Read from the context here rather than as a `message: RabbitMessage` parameter:
+            # FastStream resolves such a parameter with a synchronous call that fast_depends
+            # runs in a worker thread, a thread hop for every message consumed.
+            message: RabbitMessage = broker.context.get_local("message")
             headers = dict(message.headers or {})
             try:
                 outcome = await consumer.process(
