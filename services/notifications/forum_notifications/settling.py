@@ -43,13 +43,12 @@ class RetryPolicy:
 async def settle(uow: UnitOfWork, outcomes: Sequence[Outcome], policy: RetryPolicy) -> None:
     """Write each outcome to its row (while our lease holds) with its event; never commits."""
     now = datetime.now(UTC)
+    marked = await _mark_sent(uow, [o for o in outcomes if o.kind == "sent"], now)
     for outcome in outcomes:
         email, attempts = outcome.email, outcome.email.attempts + 1
         reason = outcome.reason[:2000]
         if outcome.kind == "sent":
-            if await repository.mark_sent(
-                uow.session, email.id, outcome.token, attempts=attempts, now=now
-            ):
+            if email.id in marked:
                 uow.record(event(email, EmailSent(**ids(email), sent_at=now)))
             else:
                 log.warning("email %s was sent after its lease ran out", email.message_id)
@@ -73,6 +72,15 @@ async def settle(uow: UnitOfWork, outcomes: Sequence[Outcome], policy: RetryPoli
             uow.session, email.id, outcome.token, attempts=attempts, reason=reason, now=now
         ):
             uow.record(event(email, EmailFailed(**ids(email), reason=reason, failed_at=now)))
+
+
+async def _mark_sent(uow: UnitOfWork, sent: list[Outcome], now: datetime) -> set[uuid.UUID]:
+    """One UPDATE per lease for the sent emails of a group (a group is one batch's)."""
+    marked: set[uuid.UUID] = set()
+    for token in {outcome.token for outcome in sent}:
+        email_ids = [outcome.email.id for outcome in sent if outcome.token == token]
+        marked |= await repository.mark_sent(uow.session, email_ids, token, now=now)
+    return marked
 
 
 def ids(email: OutgoingEmail) -> dict[str, object]:

@@ -174,11 +174,27 @@ async def _settle(
 
 
 async def mark_sent(
-    session: AsyncSession, email_id: uuid.UUID, token: uuid.UUID, *, attempts: int, now: datetime
-) -> bool:
-    return await _settle(
-        session, email_id, token, status=EmailStatus.SENT, sent_at=now, attempts=attempts
+    session: AsyncSession, email_ids: Sequence[uuid.UUID], token: uuid.UUID, *, now: datetime
+) -> set[uuid.UUID]:
+    """Mark emails of one lease sent, in one statement; return those whose lease still held.
+
+    `attempts + 1` in SQL equals the claimed row's count plus one: nobody else writes a row
+    while our lease holds it.
+    """
+    result = await session.execute(
+        update(EmailRow)
+        .where(
+            EmailRow.id.in_(list(email_ids)),
+            EmailRow.claim_token == token,
+            EmailRow.status == EmailStatus.QUEUED,
+        )
+        .values(
+            claim_token=None, status=EmailStatus.SENT, sent_at=now, attempts=EmailRow.attempts + 1
+        )
+        .returning(EmailRow.id)
+        .execution_options(synchronize_session=False)
     )
+    return set(result.scalars())
 
 
 async def mark_failed(
