@@ -35,8 +35,16 @@ def configure_tracing(service: str) -> None:
     trace.set_tracer_provider(provider)
 
 
+_TRACERS: dict[object, trace.Tracer] = {}
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("forum")
+    """The platform's tracer, made once per tracer provider (`get_tracer` costs ~60 µs)."""
+    provider = trace.get_tracer_provider()
+    found = _TRACERS.get(provider)
+    if found is None:
+        found = _TRACERS[provider] = provider.get_tracer("forum")
+    return found
 
 
 def current_carrier() -> dict[str, str]:
