@@ -148,16 +148,6 @@ class ForumModel:
     def pending_release(self) -> bool:
         return any(s.draft != s.released for s in self.sessions)
 
-    def cancels_a_held_session(self) -> bool:
-        """Whether the next release cancels a session some active attendee has chosen."""
-        return any(
-            session.draft.cancelled and session.published and self._held(index)
-            for index, session in enumerate(self.sessions)
-        )
-
-    def _held(self, index: int) -> bool:
-        return any(index in attendee.agenda for attendee in self.active())
-
     def release(self) -> None:
         """Digests first (from the agendas as they were), then the agendas follow the release."""
         changed = [i for i, s in enumerate(self.sessions) if s.draft != s.released]

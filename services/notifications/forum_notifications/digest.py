@@ -4,8 +4,10 @@ A release is mailed once all its `session.changed` events are in (they may arriv
 after `release.published`). Only changes a person can act on are listed — time, hall, title,
 speakers, cancellation, and a new session for its speakers; a capacity or description change
 alone mails nobody. Affected: attendees with the session in their agenda (confirmed or
-waitlisted there, registration still active) and the session's speakers and moderators,
-before or after the change. One person (one email address) gets one digest per release.
+waitlisted there, registration still active) — for a cancelled session also those whose
+agenda lost it to that very cancellation (`FormerHolderRow`) — and the session's speakers
+and moderators, before or after the change. One person (one email address) gets one digest
+per release.
 """
 
 from __future__ import annotations

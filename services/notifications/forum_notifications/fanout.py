@@ -36,7 +36,13 @@ from forum_notifications.digest import (
 from forum_notifications.domain import EmailStatus, Template, message_id
 from forum_notifications.models import ReleaseRow, SessionChangeRow
 from forum_notifications.preferences import email_key
-from forum_notifications.repository import add_emails, get_forum, preferences, programme
+from forum_notifications.repository import (
+    add_emails,
+    former_holders,
+    get_forum,
+    preferences,
+    programme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,7 @@ class DigestPlanner:
         mail_from: str,
         poll_interval_s: float = 0.5,
         patience: timedelta = timedelta(minutes=10),
+        former_holders_kept: timedelta = timedelta(days=7),
         on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow_factory
@@ -56,6 +63,10 @@ class DigestPlanner:
         self._mail_from = mail_from
         self._poll_interval_s = poll_interval_s
         self._patience = patience
+        # A cause's former holders go when its release is planned; this bounds the rest:
+        # agenda changes applied after their release was planned (the agenda still counted
+        # them then), or whose `session.changed` came too late for its release.
+        self._former_holders_kept = former_holders_kept
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -109,6 +120,11 @@ class DigestPlanner:
         plans = await self._affected(session, release.forum_code, changes)
         await add_emails(session, [self._row(release, plan, now) for plan in plans])
         programme.mark_planned(release, now=now, recipients=len(plans))
+        await former_holders.forget(
+            session,
+            [c.event_id for c in changes if c.event_id is not None],
+            removed_before=now - self._former_holders_kept,
+        )
         log.info(
             "release %s of %s: %d digests queued",
             release.release_version,
@@ -125,6 +141,14 @@ class DigestPlanner:
         holders = await programme.agenda_holders(
             session, forum_code, [c.session_id for c in mailed]
         )
+        # A cancelled session may already be gone from its holders' agendas (the agenda
+        # change it caused can be applied here first); they are affected all the same.
+        cancellations = {
+            c.event_id: c.session_id
+            for c in mailed
+            if c.event_id is not None and c.session.get("status") == "cancelled"
+        }
+        holders += await former_holders.of_causes(session, forum_code, cancellations)
         for attendee, session_id in holders:
             recipient = DigestRecipient(
                 id=attendee.registration_id,

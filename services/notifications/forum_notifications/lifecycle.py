@@ -8,8 +8,10 @@ retried later rather than dropped.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from forum_shared.contracts import EventEnvelope
@@ -28,6 +30,7 @@ from forum_shared.db import UnitOfWork
 
 from forum_notifications import repository
 from forum_notifications.domain import AttendeeView, Template, is_newer
+from forum_notifications.repository import former_holders
 from forum_notifications.use_cases import Mailer, queue_registration_email, require_forum
 
 
@@ -117,17 +120,36 @@ async def on_promoted(
 async def on_agenda_changed(
     uow: UnitOfWork, env: EventEnvelope, data: AgendaChanged, m: Mailer
 ) -> None:
-    """Keep the agenda (the digest fan-out reads it); a seat freed in a session is news."""
+    """Keep the agenda (the digest fan-out reads it); a seat freed in a session is news.
+
+    A session that an event (a cancellation) took out of the agenda is remembered with that
+    event, so the release carrying it still mails this attendee however the two race here.
+    Sessions the attendee dropped themselves have no cause and are not remembered.
+    """
     agenda = [entry.model_dump(mode="json") for entry in data.agenda]
-    await apply_change(
+    removed: set[uuid.UUID] = set()
+
+    def change(attendee: AttendeeView) -> AttendeeView:
+        removed.update(_session_ids(attendee.agenda) - _session_ids(agenda))
+        return replace(attendee, agenda=agenda)
+
+    updated = await apply_change(
         uow,
         env,
         data,
-        lambda a: replace(a, agenda=agenda),
+        change,
         mailer=m,
         template=Template.SESSION_PROMOTED if data.promoted else None,
         extra={"promoted_ids": [str(session_id) for session_id in data.promoted]},
     )
+    if updated is not None and env.causation_id is not None and removed:
+        await former_holders.remember(
+            uow.session, env.causation_id, data.registration_id, removed, now=datetime.now(UTC)
+        )
+
+
+def _session_ids(agenda: list[dict[str, Any]]) -> set[uuid.UUID]:
+    return {uuid.UUID(str(entry["session_id"])) for entry in agenda}
 
 
 async def on_updated(uow: UnitOfWork, env: EventEnvelope, data: AttendeeUpdated, m: Mailer) -> None:
@@ -158,4 +180,5 @@ async def on_link_requested(
 async def on_erased(uow: UnitOfWork, env: EventEnvelope, data: AttendeeErased, m: Mailer) -> None:
     """Forget the person: the replica row, the agenda index, and their emails' contents."""
     await repository.forget_attendee(uow.session, data.registration_id)
+    await former_holders.forget_attendee(uow.session, data.registration_id)
     await repository.scrub_recipient(uow.session, data.registration_id)

@@ -122,6 +122,25 @@ class SessionChangeRow(Base):
     kinds: Mapped[list[str]] = mapped_column(JSON)
     session: Mapped[dict[str, Any]] = mapped_column(JSON)
     previous: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The `session.changed` event itself: an agenda change it caused names it as its cause.
+    event_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+
+
+class FormerHolderRow(Base):
+    """A session that an event, not the attendee, took out of an agenda (a cancellation).
+
+    The registration service drops a cancelled session from every agenda and says so in an
+    `agenda.changed` caused by the `session.changed`. If that lands here before the digest
+    planner plans the release, the agenda no longer shows the attendee as affected; this row
+    does, until the release naming the cause is planned (or `removed_at` is long past).
+    """
+
+    __tablename__ = "former_holders"
+
+    cause_event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    registration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class PreferenceRow(Base):

@@ -94,6 +94,7 @@ async def record_session_change(
             kinds=[kind.value for kind in data.kinds],
             session=snapshot,
             previous=data.previous.model_dump(mode="json") if data.previous else None,
+            event_id=envelope.event_id,
         ),
     )
 
