@@ -193,11 +193,9 @@ async def queue_email(
     attachments: tuple[Attachment, ...] = (),
 ) -> bool:
     """Render and queue one email per (source event, recipient, template); False if queued."""
-    if await repository.email_exists(uow.session, envelope.event_id, recipient.id, template):
-        return False
     content = mailer.renderer.render(template, recipient.locale, context)
     content = replace(content, attachments=attachments)
-    repository.add_email(
+    queued = await repository.add_email(
         uow.session,
         NewEmail(
             source_event_id=envelope.event_id,
@@ -213,5 +211,6 @@ async def queue_email(
         ),
         now=datetime.now(UTC),
     )
-    uow.after_commit(mailer.queued)
-    return True
+    if queued:
+        uow.after_commit(mailer.queued)
+    return queued

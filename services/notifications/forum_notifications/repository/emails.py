@@ -25,22 +25,17 @@ from forum_notifications.domain import (
 from forum_notifications.models import EmailRow
 
 
-async def email_exists(
-    session: AsyncSession, source_event_id: uuid.UUID, recipient_id: uuid.UUID, template: str
-) -> bool:
-    found = await session.scalar(
-        select(EmailRow.id).where(
-            EmailRow.source_event_id == source_event_id,
-            EmailRow.recipient_id == recipient_id,
-            EmailRow.template == template,
-        )
-    )
-    return found is not None
+async def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> bool:
+    """Queue a rendered email; False (and nothing written) if its reason is already queued.
 
-
-def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
-    session.add(
-        EmailRow(
+    One statement: the unique (source event, recipient, template) index answers "already
+    queued?" instead of a lookup before the insert.
+    """
+    dialect = session.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        make_insert(EmailRow)
+        .values(
             id=uuid.uuid4(),
             source_event_id=email.source_event_id,
             recipient_id=email.recipient_id,
@@ -60,7 +55,10 @@ def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> None:
             next_attempt_at=now,
             trace_context=json.dumps(carrier) if (carrier := current_carrier()) else None,
         )
+        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "template"])
+        .returning(EmailRow.id)
     )
+    return (await session.execute(statement)).first() is not None
 
 
 async def add_emails(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
