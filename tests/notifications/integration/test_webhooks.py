@@ -105,6 +105,9 @@ def _hall() -> EventEnvelope:
     )
 
 
+TRANSPORT_ERRORS = ("ConnectError", "RemoteProtocolError", "ReadError", "WriteError", "Timeout")
+
+
 async def test_every_delivery_is_signed_and_survives_an_outage_without_loss_or_new_ids(
     platform_pg: tuple[FastAPI, httpx.AsyncClient], receiver: Receiver, amqp_url: str
 ) -> None:
@@ -173,7 +176,11 @@ async def test_every_delivery_is_signed_and_survives_an_outage_without_loss_or_n
         assert delivery["attempts"] == len(codes) and delivery["response_code"] == 200
         assert all(a["latency_ms"] >= 0 for a in delivery["attempt_log"])
         refused = [a for a in delivery["attempt_log"] if a["response_code"] is None]
-        assert all("ConnectError" in (a["error"] or "") for a in refused)
+        # Refused, or cut off when the receiver went down mid-connection (a kept-alive
+        # connection is reset rather than refused): a transport error either way, no code.
+        assert all(any(kind in (a["error"] or "") for kind in TRANSPORT_ERRORS) for a in refused), (
+            refused
+        )
         assert delivery["next_attempt_at"] is None
     metrics = (await client.get("/metrics")).text
     assert 'forum_webhook_deliveries_total{outcome="delivered",service="notifications"} 9.0' in (
