@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 import httpx
 from forum_shared.contracts import EventEnvelope
 from forum_shared.contracts.common import AttendeeCategory, RegistrationStatus
 from forum_shared.contracts.registration import AgendaEntry, AttendeeRegistered
-from forum_shared.messaging.topology import EVENTS_EXCHANGE_NAME
 
 from tests.faults.platform import ADMIN_TOKEN, FaultPlatform
+from tests.notifications.integration.helpers import publish
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 DIGEST = "schedule_digest"
@@ -94,12 +93,9 @@ async def publish_attendees(
     straight to the bus as the registration service's relay would (persistent, confirmed):
     the fan-out needs the attendees in the notifications service's replica, and posting
     them over HTTP would make the registration service the slowest part of the scenario."""
-    connection = await aio_pika.connect(platform.direct_amqp_url, timeout=10)
-    try:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE_NAME)
-        for name, email, session_id in attendees:
-            event = AttendeeRegistered(
+    envelopes = [
+        EventEnvelope.wrap(
+            AttendeeRegistered(
                 registration_id=uuid.uuid4(),
                 version=1,
                 full_name=name,
@@ -109,20 +105,13 @@ async def publish_attendees(
                 status=RegistrationStatus.CONFIRMED,
                 agenda=[AgendaEntry(session_id=uuid.UUID(session_id))],
                 registered_at=datetime.now(UTC),
-            )
-            envelope = EventEnvelope.wrap(event, producer="registration", forum=code)
-            await exchange.publish(
-                aio_pika.Message(
-                    envelope.model_dump_json().encode(),
-                    message_id=str(envelope.event_id),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                ),
-                routing_key=envelope.type,
-                mandatory=True,
-            )
-    finally:
-        await connection.close()
+            ),
+            producer="registration",
+            forum=code,
+        )
+        for name, email, session_id in attendees
+    ]
+    await publish(platform.direct_amqp_url, *envelopes)
 
 
 def template_of(message_id: str) -> str:

@@ -45,12 +45,10 @@ async def sign_up(
             unknown.append(sid)
             continue
         # Locked now: a seat freed since the update above is ours to take.
-        statuses[sid] = "waitlisted"
-        if registration.status == "confirmed" and seat_status(row.capacity, row.seats_taken) == (
-            "confirmed"
-        ):
+        room = seat_status(row.capacity, row.seats_taken) == "confirmed"
+        if registration.status == "confirmed" and room:
             row.seats_taken += 1
-            statuses[sid] = "confirmed"
+        statuses[sid] = "confirmed" if registration.status == "confirmed" and room else "waitlisted"
     if unknown:
         raise InvalidFormError([FieldProblem("session_ids", "unknown_session")])
     agendas = Agendas(session)

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
-import pytest
-from forum_notifications.main import create_app
-from forum_notifications.models import Base
-from forum_shared.settings import ForumSettings
 
 from tests.notifications.factories import attendee_registered, forum_updated
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
-
-
-@pytest.fixture
-async def client(
-    make_settings: Callable[..., ForumSettings],
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
-    runtime = app.state.runtime
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 async def test_preview_needs_the_token(client: httpx.AsyncClient) -> None:

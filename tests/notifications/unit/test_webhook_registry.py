@@ -6,42 +6,21 @@ On SQLite without a broker: the app's own `notifications.webhooks` consumer is f
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from forum_notifications.main import create_app
-from forum_notifications.models import Base, WebhookDeliveryRow, WebhookEndpointRow
+from forum_notifications.models import WebhookDeliveryRow, WebhookEndpointRow
 from forum_notifications.webhooks.registry import EndpointRegistry
 from forum_shared.contracts import EventEnvelope
 from forum_shared.contracts.registration import AttendeeErased
 from forum_shared.messaging.consumer import Done, EventConsumer
 from forum_shared.messaging.topology import NOTIFICATIONS_WEBHOOKS
 from forum_shared.service import ServiceRuntime
-from forum_shared.settings import ForumSettings
 from sqlalchemy import func, select
 
 from tests.notifications.factories import FORUM, attendee_registered, forum_updated
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
-
-
-@pytest.fixture
-async def client(
-    make_settings: Callable[..., ForumSettings],
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
-    runtime = app.state.runtime
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 def runtime_of(client: httpx.AsyncClient) -> ServiceRuntime:

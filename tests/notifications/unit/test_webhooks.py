@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from forum_notifications.main import create_app
-from forum_notifications.models import Base, WebhookDeliveryRow, WebhookEndpointRow
+from forum_notifications.models import WebhookDeliveryRow, WebhookEndpointRow
 from forum_notifications.webhooks.domain import (
     RetrySchedule,
     delivery_id,
@@ -22,7 +20,6 @@ from forum_notifications.webhooks.domain import (
 )
 from forum_notifications.webhooks.intake import queue_deliveries
 from forum_shared.service import ServiceRuntime
-from forum_shared.settings import ForumSettings
 from sqlalchemy import func, select
 
 from tests.notifications.factories import FORUM, attendee_registered
@@ -84,23 +81,6 @@ def test_delivery_ids_are_deterministic_per_event_and_endpoint() -> None:
     event, endpoint = uuid.uuid4(), uuid.uuid4()
     assert delivery_id(endpoint, event) == delivery_id(endpoint, event)
     assert delivery_id(endpoint, event) != delivery_id(uuid.uuid4(), event)
-
-
-@pytest.fixture
-async def client(
-    make_settings: Callable[..., ForumSettings],
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
-    runtime = app.state.runtime
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
-    await runtime.engine.dispose()
 
 
 async def test_intake_queues_one_row_per_matching_endpoint_and_never_commits(
