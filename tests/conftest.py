@@ -18,6 +18,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from tests.support.services import Broker, database_url_named, postgresql, rabbitmq
 from tests.support.smtp import SmtpSink
 
+pytest_plugins = ["tests.support.hang_report"]
+
 # One tracer provider per process (OpenTelemetry allows one): spans are kept in memory.
 SPANS = InMemorySpanExporter()
 _provider = TracerProvider()
