@@ -7,7 +7,6 @@ its tables and handlers and gets units of work back; start/stop order is fixed h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from forum_shared.metrics import metrics_for
 from forum_shared.migrations import migrations_folder, upgrade_to_head
 from forum_shared.settings import ForumSettings
 from forum_shared.tracing import configure_tracing
+from forum_shared.waiting import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +139,7 @@ class ServiceRuntime:
             await connection.run_sync(self.metadata.create_all)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self.bus is not None:
             await self.bus.stop()

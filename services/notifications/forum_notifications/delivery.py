@@ -10,7 +10,6 @@ SMTP server's 250 and the commit, and it carries the same Message-ID.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ from forum_shared.contracts.notification import EmailFailed
 from forum_shared.db import UnitOfWork
 from forum_shared.messaging.consumer import PermanentError
 from forum_shared.tracing import span_from
+from forum_shared.waiting import wait_for_wakeup
 from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,9 +127,7 @@ class EmailSender:
                 log.exception("email sender batch failed; retrying")
                 handled = 0
             if handled < self._policy.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_interval_s)
-                self._wakeup.clear()
+                await wait_for_wakeup(self._wakeup, self._policy.poll_interval_s)
 
     async def _release_leases(self) -> None:
         """On a graceful stop, hand unsent leased rows back at once instead of at lease end."""

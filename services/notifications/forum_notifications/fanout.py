@@ -15,7 +15,6 @@ mailed with what has arrived (logged), rather than never.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from forum_shared.db import UnitOfWork
+from forum_shared.waiting import wait_for_wakeup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.digest import (
@@ -80,9 +80,7 @@ class DigestPlanner:
                 raise
             except Exception:
                 log.exception("digest planning failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
-            self._wakeup.clear()
+            await wait_for_wakeup(self._wakeup, self._poll_interval_s)
 
     async def plan_ready(self) -> int:
         """Plan every complete release; return how many emails were queued."""

@@ -115,7 +115,8 @@ class SmtpTransport:
         client = self._idle.pop() if self._idle else None
         if client is not None:
             try:
-                await asyncio.wait_for(_send(client, message), self.timeout_s)
+                async with asyncio.timeout(self.timeout_s):
+                    await _send(client, message)
             except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                 # The server closed an idle connection: not a failure of this message.
                 await self._discard(client)
@@ -128,7 +129,8 @@ class SmtpTransport:
         client = None
         try:
             client = await self._connect()
-            await asyncio.wait_for(_send(client, message), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                await _send(client, message)
         except Exception as error:
             await self._discard(client)
             raise classify(error) from error
@@ -159,6 +161,7 @@ class SmtpTransport:
         if client is None or not client.is_connected:
             return
         try:
-            await asyncio.wait_for(client.quit(), 2)
+            async with asyncio.timeout(2):
+                await client.quit()
         except Exception:
             client.close()

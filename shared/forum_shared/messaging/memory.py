@@ -9,7 +9,6 @@ not for production: the log says so at start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from functools import cache
 
 from forum_shared.messaging.consumer import DeadLetter, EventConsumer, Retry
 from forum_shared.messaging.outbox import OutgoingMessage
+from forum_shared.waiting import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,7 @@ class InProcessBus:
     async def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         self._started = False
 

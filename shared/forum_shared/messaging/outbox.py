@@ -10,7 +10,6 @@ confirm and the mark republishes the same `event_id`; consumers' inboxes absorb 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -39,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum_shared.contracts.envelope import EventEnvelope
 from forum_shared.tracing import current_carrier, span_from
+from forum_shared.waiting import wait_for_wakeup
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +135,7 @@ class OutboxRelay:
                 log.exception("outbox relay batch failed; retrying")
                 published = 0
             if published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
-                self._wakeup.clear()
+                await wait_for_wakeup(self._wakeup, self._poll_interval_s)
 
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; return how many rows were published."""

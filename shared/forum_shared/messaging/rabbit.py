@@ -40,6 +40,7 @@ from forum_shared.messaging.topology import (
     work_queue,
 )
 from forum_shared.settings import ForumSettings
+from forum_shared.waiting import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,7 @@ class NodeRotation:
         self._watchers.append(asyncio.create_task(self._watch(connection)))
 
     async def stop(self) -> None:
-        for task in self._watchers:
-            task.cancel()
-        await asyncio.gather(*self._watchers, return_exceptions=True)
+        await cancel_and_wait(self._watchers)
         self._watchers.clear()
 
     def next_url(self, current: URL) -> URL:

@@ -9,7 +9,6 @@ Replicas share the rows through `FOR UPDATE SKIP LOCKED` and a lease, as the ema
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -19,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from forum_shared.db import UnitOfWork
+from forum_shared.waiting import wait_for_wakeup
 
 from forum_notifications.webhooks import repository
 from forum_notifications.webhooks.domain import AttemptOutcome, RetrySchedule, signature
@@ -94,11 +94,7 @@ class WebhookSender:
                         log.exception("webhook batch failed; retrying")
                         handled = 0
                     if handled < self._policy.batch_size:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(
-                                self._wakeup.wait(), self._policy.poll_interval_s
-                            )
-                        self._wakeup.clear()
+                        await wait_for_wakeup(self._wakeup, self._policy.poll_interval_s)
             finally:
                 await asyncio.shield(self._release_leases())
 
