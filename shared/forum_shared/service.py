@@ -58,9 +58,7 @@ class ServiceRuntime:
         self.outbox_table = define_outbox_table(metadata)
         self.inbox_table = define_inbox_table(metadata)
         self.database_url = settings.database_url_for(name)
-        self.engine = create_engine(
-            self.database_url, pool_size=settings.db_pool_size, pooler=settings.database_pooler
-        )
+        self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
         self.consumers: list[EventConsumer] = []
         self.registry = CollectorRegistry()

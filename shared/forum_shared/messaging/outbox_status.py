@@ -27,11 +27,9 @@ class OutboxStatus:
     failing: list[FailingRow]
 
 
-async def read_outbox_status(
-    database_url: str, *, failing_limit: int = 20, pooler: str = "none"
-) -> OutboxStatus:
+async def read_outbox_status(database_url: str, *, failing_limit: int = 20) -> OutboxStatus:
     table = define_outbox_table(MetaData())
-    engine = create_engine(database_url, pool_size=1, pooler=pooler)
+    engine = create_engine(database_url, pool_size=1)
     try:
         async with engine.connect() as connection:
             backlog, oldest = await outbox_backlog(connection, table)  # type: ignore[arg-type]
