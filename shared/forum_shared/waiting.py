@@ -41,5 +41,5 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> None:
         for task in pending:
             log.warning("task %s ignored its cancellation; cancelling it again", task.get_name())
     for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
+        if not task.cancelled() and task.exception() is not None:  # all are done here
             log.error("task %s ended with an error", task.get_name(), exc_info=task.exception())

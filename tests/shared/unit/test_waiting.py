@@ -32,7 +32,9 @@ async def test_a_poll_loop_cancelled_as_it_is_woken_stops() -> None:
     assert task.cancelled()
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="wait_for keeps the cancel since 3.12")
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="shows an asyncio.wait_for flaw that Python 3.12 fixed"
+)
 async def test_asyncio_wait_for_would_swallow_that_cancel() -> None:
     # The flaw the helper exists for: the same scenario with asyncio.wait_for keeps running.
     async def old_wait(event: asyncio.Event) -> None:
