@@ -19,7 +19,9 @@ async def upgrade(services: list[str], settings: ForumSettings) -> list[str]:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for service in services:
-        engine = create_engine(settings.database_url_for(service), pool_size=1)
+        engine = create_engine(
+            settings.database_url_for(service), pool_size=1, pooler=settings.database_pooler
+        )
         try:
             await upgrade_to_head(engine, f"forum_{service}")
             done.append(f"{service}: at {await current_revision(engine)}")

@@ -89,7 +89,9 @@ async def _dlq(url: str, args: argparse.Namespace) -> int:
 
 def run_outbox(args: argparse.Namespace) -> int:
     settings = ForumSettings()
-    status = asyncio.run(read_outbox_status(settings.database_url_for(args.service)))
+    status = asyncio.run(
+        read_outbox_status(settings.database_url_for(args.service), pooler=settings.database_pooler)
+    )
     oldest = status.oldest.isoformat() if status.oldest else "-"
     print(f"{args.service}: {status.backlog} unpublished event(s), oldest {oldest}")
     for row in status.failing:

@@ -58,7 +58,9 @@ class ServiceRuntime:
         self.outbox_table = define_outbox_table(metadata)
         self.inbox_table = define_inbox_table(metadata)
         self.database_url = settings.database_url_for(name)
-        self.engine = create_engine(self.database_url, pool_size=settings.db_pool_size)
+        self.engine = create_engine(
+            self.database_url, pool_size=settings.db_pool_size, pooler=settings.database_pooler
+        )
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
         self.consumers: list[EventConsumer] = []
         self.registry = CollectorRegistry()
@@ -168,6 +170,10 @@ class ServiceRuntime:
                 for name, (ready, consumers) in stats.items()
             }
             report["broker"] = "ok"
+            # A memory or disk alarm blocks publishing only: the service stays ready (its
+            # outbox holds the events, the backlog above grows) but says why nothing leaves.
+            blocked = isinstance(self.bus, RabbitBus) and await self.bus.publishing_blocked()
+            report["publishing"] = "blocked by the broker (alarm)" if blocked else "ok"
         except Exception as error:
             report["broker"] = f"error: {type(error).__name__}"
         report["ok"] = (

@@ -25,6 +25,10 @@ class ForumSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: SQLite file under var_dir"
     )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="pgbouncer: FORUM_DATABASE_URL points at PgBouncer in transaction mode",
+    )
     var_dir: Path = Path("var")
     smtp_url: str = "smtp://127.0.0.1:1025"
     mail_from: str = "ПромЭнергоVolga <noreply@forum.local>"

@@ -27,9 +27,11 @@ class OutboxStatus:
     failing: list[FailingRow]
 
 
-async def read_outbox_status(database_url: str, *, failing_limit: int = 20) -> OutboxStatus:
+async def read_outbox_status(
+    database_url: str, *, failing_limit: int = 20, pooler: str = "none"
+) -> OutboxStatus:
     table = define_outbox_table(MetaData())
-    engine = create_engine(database_url, pool_size=1)
+    engine = create_engine(database_url, pool_size=1, pooler=pooler)
     try:
         async with engine.connect() as connection:
             backlog, oldest = await outbox_backlog(connection, table)  # type: ignore[arg-type]

@@ -2,8 +2,9 @@
 
 FastStream 0.7 defaults that would lose or stall messages are overridden here on purpose:
 returns raise (an unroutable publish is an error, not a silent success), prefetch is bounded,
-every publish is persistent, mandatory and bounded by a timeout, shutdown waits for in-flight
-handlers, and acknowledgement is manual so each outcome maps to exactly one broker action.
+every publish is persistent, mandatory and bounded by a timeout (enforced here: FastStream
+drops it), shutdown waits for in-flight handlers, and acknowledgement is manual so each
+outcome maps to exactly one broker action.
 
 A cluster is named by listing its nodes in FORUM_AMQP_URL, comma-separated. The bus starts on
 the first node that answers; when that node is lost, `NodeRotation` points the robust
@@ -256,7 +257,7 @@ class RabbitBus:
             await self._ops.close()
 
     async def publish(self, message: OutgoingMessage) -> None:
-        await self.broker.publish(
+        await self._publish_confirmed(
             message.body,
             exchange=EVENTS_EXCHANGE,
             routing_key=message.routing_key,
@@ -266,8 +267,42 @@ class RabbitBus:
             headers=dict(message.headers),
             persist=True,
             mandatory=True,
-            timeout=self.settings.publish_timeout_s,
         )
+
+    async def _publish_confirmed(self, body: bytes, **options: Any) -> None:
+        """Publish and wait for the broker's confirm; raises TimeoutError if the connection
+        stays blocked for `publish_timeout_s`, or if the confirm takes that long.
+
+        FastStream 0.7.8 accepts `timeout=` on `broker.publish` but never passes it on (only
+        `request` uses it), so the bound is ours. While RabbitMQ blocks the connection (a
+        memory or disk alarm: `connection.blocked`) nothing is written: aiormq would still
+        send the frames, which the broker holds unread until the alarm clears, so every retry
+        of a timed-out publish would add one more copy of the event to the queues then.
+        (Only a publish written just before the block arrives can still be held that way:
+        one extra copy at most, which the consumers' inboxes absorb.)
+        A nack (e.g. a full queue with `x-overflow: reject-publish`) raises DeliveryError.
+        """
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            await self._unblocked()
+        # A budget of its own: a publish let through at the very end of the wait above must
+        # not time out before its confirm and be sent again.
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            await self.broker.publish(body, **options)
+
+    async def _unblocked(self) -> None:
+        transport = self._connection.transport if self._connection is not None else None
+        if transport is not None:
+            # aiormq's `ready()`: connected and not blocked by the broker.
+            await transport.ready()
+
+    async def publishing_blocked(self) -> bool:
+        """Whether the broker blocks this service's publishing connection (an alarm)."""
+        try:
+            async with asyncio.timeout(0.05):
+                await self._unblocked()
+        except TimeoutError:
+            return self._connection is not None and self._connection.connected.is_set()
+        return False
 
     async def queue_stats(self) -> dict[str, tuple[int, int]]:
         """(ready messages, consumers) of this service's work queues, read from the broker."""
@@ -369,7 +404,7 @@ class RabbitBus:
                 SOURCE_QUEUE_HEADER: routing_key if exchange else routing_key.split(".retry.")[0],
             }
         )
-        await self.broker.publish(
+        await self._publish_confirmed(
             body,
             exchange=exchange or None,
             routing_key=routing_key,
@@ -378,5 +413,4 @@ class RabbitBus:
             content_type="application/json",
             persist=True,
             mandatory=True,
-            timeout=self.settings.publish_timeout_s,
         )
