@@ -1,11 +1,11 @@
 """What happens to one delivered message, independent of the transport.
 
-`EventConsumer.process()` decodes the envelope, skips what its inbox has already seen, runs
-the handler and records the `event_id` in one unit of work, and returns an outcome: done,
-retry later, or dead-letter with a reason. The RabbitMQ adapter and the in-process bus act
-on that outcome the same way, so both drive the very same handler code. A consumer may
-have a `wanted` pre-filter: an event it turns down is acknowledged as ignored before any
-transaction (a queue that binds `#` for a few interested parties need not pay per event).
+`EventConsumer.process()` decodes the envelope, claims its `event_id` in the inbox (a
+redelivery stops there) and runs the handler in the same unit of work, and returns an
+outcome: done, retry later, or dead-letter with a reason. The RabbitMQ adapter and the
+in-process bus act on that outcome the same way, so both drive the very same handler code.
+A consumer may have a `wanted` pre-filter: an event it turns down is acknowledged as ignored
+before any transaction (a queue that binds `#` for a few interested parties need not pay per event).
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import Table
-from sqlalchemy.exc import IntegrityError
 
 from forum_shared.contracts import EVENT_CATALOGUE, EventData, EventEnvelope, UnknownEventError
 from forum_shared.db import UnitOfWork
 from forum_shared.logging import correlation_id_var, event_id_var
-from forum_shared.messaging.inbox import already_processed, mark_processed
+from forum_shared.messaging.inbox import claim
 from forum_shared.messaging.topology import ConsumerQueue
 from forum_shared.tracing import span_from
 
@@ -139,23 +138,13 @@ class EventConsumer:
         consumer = self.queue.name
         if self.wanted is not None and not await self.wanted(envelope):
             return Done(ignored=True)
-        try:
-            async with self.uow_factory() as uow:
-                if await already_processed(
-                    uow.session, self.inbox_table, consumer, envelope.event_id
-                ):
-                    return Done(duplicate=True)
-                await handler(envelope, data, uow)
-                await mark_processed(uow.session, self.inbox_table, consumer, envelope.event_id)
-                await uow.commit()
-        except IntegrityError:
-            # A concurrent delivery of the same event won the race: a duplicate, not an error.
-            async with self.uow_factory() as uow:
-                if await already_processed(
-                    uow.session, self.inbox_table, consumer, envelope.event_id
-                ):
-                    return Done(duplicate=True)
-            raise
+        async with self.uow_factory() as uow:
+            # Claimed first, in one statement: a redelivery costs no handler run, and a
+            # delivery racing this one waits for its outcome instead of repeating the work.
+            if not await claim(uow.session, self.inbox_table, consumer, envelope.event_id):
+                return Done(duplicate=True)
+            await handler(envelope, data, uow)
+            await uow.commit()
         return Done()
 
 

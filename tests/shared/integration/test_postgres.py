@@ -89,5 +89,28 @@ async def test_concurrent_deliveries_of_one_event_have_one_effect(engine: AsyncE
     event = cancelled_event()
     body = event.model_dump_json().encode()
     outcomes = await asyncio.gather(*(consumer.process(body) for _ in range(5)))
-    assert all(isinstance(outcome, Done) for outcome in outcomes)
+    # The first claim wins; the others wait for its commit on the inbox key, then see it.
+    assert sorted(outcomes, key=str) == [Done()] + [Done(duplicate=True)] * 4
+    assert handler.calls == 1
+    assert await count_effects(engine, event.event_id) == 1
+
+
+async def test_a_delivery_waiting_on_a_failed_claim_handles_the_event_itself(
+    engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    handler = ScriptedHandler(transient_failures=1)
+    consumer = EventConsumer(
+        queue=NOTIFICATIONS_REGISTRATION,
+        handlers={"registration.attendee.cancelled": handler},
+        uow_factory=lambda: UnitOfWork(sessions, write_outbox=outbox_writer(outbox)),
+        inbox_table=inbox,
+    )
+    event = cancelled_event()
+    body = event.model_dump_json().encode()
+    outcomes = await asyncio.gather(consumer.process(body), consumer.process(body))
+    # The first attempt fails and its claim rolls back; the other then claims the event.
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Done", "Retry"]
+    assert Done() in outcomes
+    assert handler.calls == 2
     assert await count_effects(engine, event.event_id) == 1

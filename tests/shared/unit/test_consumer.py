@@ -11,6 +11,7 @@ from forum_shared.messaging.consumer import DeadLetter, Done, EventConsumer, Ret
 from forum_shared.messaging.inbox import define_inbox_table
 from forum_shared.messaging.outbox import define_outbox_table, outbox_writer
 from forum_shared.messaging.topology import NOTIFICATIONS_REGISTRATION
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.shared.harness import ScriptedHandler, cancelled_event, count_effects, metadata
@@ -71,8 +72,28 @@ async def test_a_failed_attempt_leaves_no_partial_effect_and_a_later_one_succeed
     event = cancelled_event()
     body = event.model_dump_json().encode()
     assert isinstance(await consumer.process(body), Retry)
+    assert await inbox_rows(engine) == 0, "the failed attempt's inbox claim must roll back"
     assert await consumer.process(body, retries=1) == Done()
     assert await count_effects(engine, event.event_id) == 1
+    assert await inbox_rows(engine) == 1
+
+
+async def test_a_duplicate_is_settled_by_the_inbox_before_the_handler_runs(
+    engine: AsyncEngine,
+) -> None:
+    handler = ScriptedHandler()
+    consumer = consumer_for(engine, handler)
+    body = cancelled_event().model_dump_json().encode()
+    assert await consumer.process(body) == Done()
+    assert await consumer.process(body) == Done(duplicate=True)
+    assert await consumer.process(body, retries=2) == Done(duplicate=True)
+    assert handler.calls == 1
+    assert await inbox_rows(engine) == 1
+
+
+async def inbox_rows(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(inbox))).scalar_one())
 
 
 async def test_permanent_errors_dead_letter_at_once(engine: AsyncEngine) -> None:
