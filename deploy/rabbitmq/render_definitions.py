@@ -46,6 +46,17 @@ _EXCHANGES = "|".join(
 )
 _RETRY = r"\.retry\.[0-9]+ms"
 
+# The queue-length guard of docs/scaling.md §3: a backlog this long means the consumers are
+# gone, and the broker must stop growing before its memory or disk alarm stops every
+# publisher. 10 × the capacity plan's opening (20,000 registrations), ~360 MB of disk for one
+# queue at the limit (1.8 KB per queued copy, measured by bench/queue_memory.py). A work
+# queue declares `x-overflow: reject-publish`, so a publish over the limit is nacked and the
+# event stays in its producer's outbox until the queue drains (tests/faults/test_broker_alarms.py).
+WORK_QUEUE_MAX_LENGTH = 200_000
+# Work queues only, anchored: the DLQs declare no overflow mode, so a max-length there would
+# silently drop the oldest dead letters; the retry queues hold few messages for seconds.
+WORK_QUEUES_PATTERN = rf"^({_WORK})$"
+
 # Each service declares the WHOLE topology at start-up (so an event published before its
 # consumer ever ran still lands in that consumer's queue). RabbitMQ then requires, per
 # https://www.rabbitmq.com/docs/access-control#permissions :
@@ -204,7 +215,16 @@ def render(settings: ForumSettings) -> dict[str, Any]:
         "topic_permissions": topic_permissions,
         "parameters": [],
         "global_parameters": [],
-        "policies": [],
+        "policies": [
+            {
+                "vhost": VHOST,
+                "name": "forum-work-queue-length-guard",
+                "pattern": WORK_QUEUES_PATTERN,
+                "apply-to": "queues",
+                "priority": 0,
+                "definition": {"max-length": WORK_QUEUE_MAX_LENGTH},
+            }
+        ],
         "queues": queues,
         "exchanges": exchanges,
         "bindings": bindings,

@@ -17,6 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from forum_cli.main import SERVICES
+from forum_shared.messaging.rabbit import node_urls
 from forum_shared.messaging.topology import CONSUMER_QUEUES
 from forum_shared.settings import ForumSettings
 
@@ -165,6 +166,7 @@ def test_environment_comes_from_objects_that_exist_and_names_real_settings(
     fields = ForumSettings.model_fields
     config_maps = {d["metadata"]["name"]: d for d in base if d["kind"] == "ConfigMap"}
     secrets = {d["metadata"]["name"]: d for d in base if d["kind"] == "Secret"}
+    first_nodes: set[str | None] = set()
     for name in SERVICES:
         (container,) = _one(base, "Deployment", name)["spec"]["template"]["spec"]["containers"]
         keys: set[str] = set()
@@ -176,11 +178,16 @@ def test_environment_comes_from_objects_that_exist_and_names_real_settings(
         for key in keys:
             assert key.startswith("FORUM_") and key.removeprefix("FORUM_").lower() in fields, key
         assert {"FORUM_AMQP_URL", "FORUM_DATABASE_URL", "FORUM_SECRET_KEY"} <= keys
-        amqp = urlsplit(secrets[f"forum-{name}"]["stringData"]["FORUM_AMQP_URL"])
-        assert amqp.username == f"forum-{name}"  # its own least-privilege broker user
+        nodes = node_urls(secrets[f"forum-{name}"]["stringData"]["FORUM_AMQP_URL"])
+        assert len(nodes) == 3  # every node of the cluster, so a lost node is survivable
+        for amqp in map(urlsplit, nodes):
+            assert amqp.username == f"forum-{name}"  # its own least-privilege broker user
+        first_nodes.add(urlsplit(nodes[0]).hostname)
         assert urlsplit(secrets[f"forum-{name}"]["stringData"]["FORUM_DATABASE_URL"]).path == (
             f"/{name}"
         )
+    # Each service starts on a different node, so the connections spread over the cluster.
+    assert len(first_nodes) == len(SERVICES)
 
 
 def test_http_services_have_a_service_and_a_cpu_autoscaler(base: list[Doc]) -> None:

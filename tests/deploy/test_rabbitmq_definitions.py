@@ -231,3 +231,19 @@ def test_no_policy_overrides_what_the_code_declares(definitions: dict[str, Any])
     assert definitions["vhosts"] == [
         {"name": "/", "limits": [], "metadata": {"description": "forum platform"}}
     ]
+
+
+def test_the_length_guard_covers_the_work_queues_and_nothing_else(
+    definitions: dict[str, Any],
+) -> None:
+    """docs/scaling.md §3: a max-length on a DLQ (no overflow mode declared) would silently
+    drop the oldest dead letters, so the guard must match the work queues only."""
+    [guard] = [p for p in definitions["policies"] if "max-length" in p["definition"]]
+    assert guard["apply-to"] == "queues" and guard["vhost"] == "/"
+    guarded = {q["name"] for q in definitions["queues"] if re.search(guard["pattern"], q["name"])}
+    assert guarded == {consumer.name for consumer in CONSUMER_QUEUES}
+    for queue in definitions["queues"]:
+        if queue["name"] in guarded:
+            # Over the limit the publish is refused (nacked), so the outbox keeps the event.
+            assert queue["arguments"]["x-overflow"] == "reject-publish", queue["name"]
+    assert guard["definition"]["max-length"] >= 10 * 20_000

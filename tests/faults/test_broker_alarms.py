@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ import pytest
 from forum_shared.messaging.outbox_status import OutboxStatus, read_outbox_status
 from forum_shared.messaging.topology import EVENTS_EXCHANGE_NAME
 
+from tests.deploy.conftest import DEPLOY
 from tests.faults.platform import (
     BURST,
     CONCURRENCY,
@@ -220,16 +222,31 @@ async def depth(platform: FaultPlatform, queue: str) -> int:
         await connection.close()
 
 
+def shipped_length_guard() -> dict[str, Any]:
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    [guard] = [p for p in definitions["policies"] if "max-length" in p["definition"]]
+    return dict(guard)
+
+
 @asynccontextmanager
 async def length_guard(platform: FaultPlatform, queue: str, limit: int) -> AsyncIterator[None]:
-    """The capacity plan's guard as an operator sets it: a `max-length` policy (the queue
-    itself declares `x-overflow: reject-publish`)."""
-    name = "forum-test-length-guard"
-    pattern = "^" + queue.replace(".", r"\.") + "$"
+    """The capacity plan's guard as shipped in deploy/rabbitmq/definitions.json (its name and
+    pattern), with a small `max-length` so that a short burst overflows it (the queue itself
+    declares `x-overflow: reject-publish`)."""
+    guard = shipped_length_guard()
+    name, pattern = guard["name"], guard["pattern"]
+    assert re.fullmatch(pattern, queue), (pattern, queue)
     vhost = ("-p", platform.vhost)
-    definition = json.dumps({"max-length": limit})
+    definition = json.dumps({**guard["definition"], "max-length": limit})
     await asyncio.to_thread(
-        platform.rabbit.ctl, "set_policy", *vhost, "--apply-to", "queues", name, pattern, definition
+        platform.rabbit.ctl,
+        "set_policy",
+        *vhost,
+        "--apply-to",
+        guard["apply-to"],
+        name,
+        pattern,
+        definition,
     )
     try:
         deadline = time.monotonic() + 30
