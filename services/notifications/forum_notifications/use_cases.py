@@ -103,9 +103,11 @@ async def require_forum(uow: UnitOfWork, code: str) -> ForumView:
 
 
 async def keep_attendee(uow: UnitOfWork, attendee: AttendeeView) -> None:
+    if await repository.add_attendee_if_new(uow.session, attendee):
+        return
     stored = await repository.get_attendee(uow.session, attendee.registration_id)
     if is_newer(attendee.version, stored.version if stored else None):
-        await repository.put_attendee(uow.session, attendee, new=stored is None)
+        await repository.put_attendee(uow.session, attendee)
 
 
 async def register_attendee(

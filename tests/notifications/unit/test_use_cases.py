@@ -152,3 +152,36 @@ async def test_the_agenda_index_follows_a_new_and_then_a_newer_registration(
     async with runtime.session_factory() as session:
         attendee = await repository.get_attendee(session, registration_id)
     assert attendee is not None and attendee.version == 2
+
+
+async def test_an_older_registration_after_a_newer_one_changes_nothing(
+    runtime: ServiceRuntime, mailer: Mailer
+) -> None:
+    await _apply_forum(runtime, 1, "ПромЭнергоVolga 2026")
+    registration_id, kept, stale = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    newer = attendee_registered(
+        registration_id=registration_id,
+        version=3,
+        full_name="Новое Имя",
+        agenda=[AgendaEntry(session_id=kept)],
+    )
+    await _register(runtime, mailer, newer)
+    older = attendee_registered(
+        registration_id=registration_id,
+        version=2,
+        full_name="Старое Имя",
+        agenda=[AgendaEntry(session_id=stale)],
+    )
+    await _register(runtime, mailer, older)  # held already: looked up, found not newer
+    async with runtime.session_factory() as session:
+        attendee = await repository.get_attendee(session, registration_id)
+        index = set(
+            await session.scalars(
+                select(AgendaEntryRow.session_id).where(
+                    AgendaEntryRow.registration_id == registration_id
+                )
+            )
+        )
+    assert attendee is not None
+    assert (attendee.version, attendee.full_name) == (3, "Новое Имя")
+    assert index == {kept}

@@ -14,6 +14,7 @@ from forum_notifications.repository.emails import (
     to_outgoing,
 )
 from forum_notifications.repository.replicas import (
+    add_attendee_if_new,
     all_forums,
     attendees_without_email,
     forget_attendee,
@@ -25,6 +26,7 @@ from forum_notifications.repository.replicas import (
 )
 
 __all__ = [
+    "add_attendee_if_new",
     "add_email",
     "add_emails",
     "all_forums",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forum_shared.tracing import current_carrier
-from sqlalchemy import select, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,23 @@ from forum_notifications.domain import (
     OutgoingEmail,
     RenderedEmail,
 )
-from forum_notifications.models import EmailRow
+from forum_notifications.models import Base, EmailRow
+
+_EMAILS = Base.metadata.tables[EmailRow.__tablename__]
+
+
+def _email_if_new(dialect: str) -> Insert:
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        make_insert(_EMAILS)
+        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "template"])
+        .returning(_EMAILS.c.id)
+    )
+
+
+# Built once: the values go in as parameters, so the statement's cache key is not re-derived
+# from a dozen values for every email.
+_EMAIL_IF_NEW = {dialect: _email_if_new(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) -> bool:
@@ -31,34 +47,29 @@ async def add_email(session: AsyncSession, email: NewEmail, *, now: datetime) ->
     One statement: the unique (source event, recipient, template) index answers "already
     queued?" instead of a lookup before the insert.
     """
-    dialect = session.get_bind().dialect.name
-    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        make_insert(EmailRow)
-        .values(
-            id=uuid.uuid4(),
-            source_event_id=email.source_event_id,
-            recipient_id=email.recipient_id,
-            template=email.template,
-            forum_code=email.forum_code,
-            correlation_id=email.correlation_id,
-            to_name=email.to_name,
-            to_email=email.to_email,
-            locale=email.locale,
-            subject=email.content.subject,
-            text_body=email.content.text,
-            html_body=email.content.html,
-            attachments=[_attachment_json(a) for a in email.content.attachments],
-            message_id=email.message_id,
-            status=EmailStatus.QUEUED,
-            attempts=0,
-            next_attempt_at=now,
-            trace_context=json.dumps(carrier) if (carrier := current_carrier()) else None,
-        )
-        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_id", "template"])
-        .returning(EmailRow.id)
-    )
-    return (await session.execute(statement)).first() is not None
+    connection = await session.connection()
+    values = {
+        "id": uuid.uuid4(),
+        "source_event_id": email.source_event_id,
+        "recipient_id": email.recipient_id,
+        "template": email.template,
+        "forum_code": email.forum_code,
+        "correlation_id": email.correlation_id,
+        "to_name": email.to_name,
+        "to_email": email.to_email,
+        "locale": email.locale,
+        "subject": email.content.subject,
+        "text_body": email.content.text,
+        "html_body": email.content.html,
+        "attachments": [_attachment_json(a) for a in email.content.attachments],
+        "message_id": email.message_id,
+        "status": EmailStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "trace_context": json.dumps(carrier) if (carrier := current_carrier()) else None,
+    }
+    result = await connection.execute(_EMAIL_IF_NEW[connection.dialect.name], values)
+    return result.first() is not None
 
 
 async def add_emails(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

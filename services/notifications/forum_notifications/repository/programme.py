@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.digest import ACTIVE_STATUSES
@@ -43,11 +43,19 @@ async def get_session(session: AsyncSession, session_id: uuid.UUID) -> dict[str,
     return dict(row.snapshot) if row else None
 
 
+_SNAPSHOTS_BY_ID = select(SessionRow.session_id, SessionRow.snapshot).where(
+    SessionRow.session_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def sessions_by_id(
     session: AsyncSession, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    rows = await session.scalars(select(SessionRow).where(SessionRow.session_id.in_(list(ids))))
-    return {row.session_id: dict(row.snapshot) for row in rows}
+    """Snapshots of sessions (every confirmation with an agenda reads them): one Core
+    statement on the session's connection, no ORM objects."""
+    connection = await session.connection()
+    rows = await connection.execute(_SNAPSHOTS_BY_ID, {"ids": list(ids)})
+    return {session_id: dict(snapshot) for session_id, snapshot in rows}
 
 
 async def speakers_by_id(

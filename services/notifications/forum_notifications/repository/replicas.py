@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Insert, bindparam, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.domain import AttendeeView, ForumView
-from forum_notifications.models import AgendaEntryRow, AttendeeRow, EmailRow, ForumRow
+from forum_notifications.models import AgendaEntryRow, AttendeeRow, Base, EmailRow, ForumRow
+
+# The confirmation path runs these for every registration: Core statements built once, run
+# on the session's connection (no ORM identity map, flush or per-call cache key of values).
+_FORUMS = Base.metadata.tables[ForumRow.__tablename__]
+_ATTENDEES = Base.metadata.tables[AttendeeRow.__tablename__]
+_AGENDA = Base.metadata.tables[AgendaEntryRow.__tablename__]
+_FORUM_BY_CODE = select(_FORUMS).where(_FORUMS.c.code == bindparam("code"))
+_ADD_AGENDA = insert(_AGENDA)
+
+
+def _attendee_if_new(dialect: str) -> Insert:
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        make_insert(_ATTENDEES)
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+        .returning(_ATTENDEES.c.registration_id)
+    )
+
+
+_ATTENDEE_IF_NEW = {dialect: _attendee_if_new(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def get_forum(session: AsyncSession, code: str) -> ForumView | None:
-    row = await session.get(ForumRow, code)
+    connection = await session.connection()
+    row = (await connection.execute(_FORUM_BY_CODE, {"code": code})).first()
     if row is None:
         return None
     return ForumView(
@@ -55,36 +79,47 @@ async def get_attendee(session: AsyncSession, registration_id: uuid.UUID) -> Att
     )
 
 
-async def put_attendee(session: AsyncSession, attendee: AttendeeView, *, new: bool = False) -> None:
-    """Store the attendee and re-index their agenda (the fan-out looks sessions up there).
+async def add_attendee_if_new(session: AsyncSession, attendee: AttendeeView) -> bool:
+    """Insert an attendee not held yet, with their agenda index; False (nothing written) if
+    a row is there already.
 
-    `new`: the caller has just found no row, so it is inserted without `merge`'s lookup and
-    there is no old agenda to delete (agenda entries never outlive their attendee row):
-    two round trips fewer for each registration.
+    One statement answers "held?" and inserts: a registration is nearly always the first
+    event about its attendee. A concurrent insert of the same attendee makes this one wait
+    for it and then return False, where a lookup followed by an insert would fail.
     """
-    row = AttendeeRow(**dataclasses.asdict(attendee))
-    if new:
-        session.add(row)
-    else:
-        await session.merge(row)
-        await session.execute(
-            delete(AgendaEntryRow).where(AgendaEntryRow.registration_id == attendee.registration_id)
-        )
+    connection = await session.connection()
+    statement = _ATTENDEE_IF_NEW[connection.dialect.name]
+    inserted = await connection.execute(statement, dataclasses.asdict(attendee))
+    if inserted.first() is None:
+        return False
+    # No old agenda to delete: agenda entries never outlive their attendee row.
+    await _index_agenda(session, attendee)
+    return True
+
+
+async def put_attendee(session: AsyncSession, attendee: AttendeeView) -> None:
+    """Store the attendee and re-index their agenda (the fan-out looks sessions up there)."""
+    await session.merge(AttendeeRow(**dataclasses.asdict(attendee)))
+    await session.execute(
+        delete(AgendaEntryRow).where(AgendaEntryRow.registration_id == attendee.registration_id)
+    )
+    await _index_agenda(session, attendee)
+
+
+async def _index_agenda(session: AsyncSession, attendee: AttendeeView) -> None:
     entries = {
         str(entry["session_id"]): str(entry.get("status", "confirmed")) for entry in attendee.agenda
     }
     if entries:
-        await session.execute(
-            insert(AgendaEntryRow),
-            [
-                {
-                    "registration_id": attendee.registration_id,
-                    "session_id": uuid.UUID(session_id),
-                    "status": status,
-                }
-                for session_id, status in entries.items()
-            ],
-        )
+        rows: list[dict[str, Any]] = [
+            {
+                "registration_id": attendee.registration_id,
+                "session_id": uuid.UUID(session_id),
+                "status": status,
+            }
+            for session_id, status in entries.items()
+        ]
+        await (await session.connection()).execute(_ADD_AGENDA, rows)
 
 
 async def forget_attendee(session: AsyncSession, registration_id: uuid.UUID) -> None:
