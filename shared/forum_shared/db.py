@@ -92,6 +92,7 @@ class UnitOfWork:
         self._write_outbox = write_outbox
         self._on_committed = on_committed
         self._events: list[EventEnvelope] = []
+        self._written = 0
         self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
 
@@ -104,6 +105,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
         self._events = []
+        self._written = 0
         self._after_commit = []
         return self
 
@@ -126,11 +128,17 @@ class UnitOfWork:
         """Call `callback` once the next commit has succeeded (e.g. wake a worker)."""
         self._after_commit.append(callback)
 
+    async def write_events(self) -> None:
+        """Write the events recorded so far to the outbox now rather than at commit, so that
+        a use case can make its most contended statement the last one before the commit."""
+        if len(self._events) > self._written:
+            await self._write_outbox(self.session, self._events[self._written :])
+            self._written = len(self._events)
+
     async def commit(self) -> None:
-        if self._events:
-            await self._write_outbox(self.session, self._events)
+        await self.write_events()
         await self.session.commit()
-        published, self._events = self._events, []
+        published, self._events, self._written = self._events, [], 0
         callbacks, self._after_commit = self._after_commit, []
         if published and self._on_committed is not None:
             self._on_committed()

@@ -51,12 +51,11 @@ async def sign_up(
         statuses[sid] = "confirmed" if registration.status == "confirmed" and room else "waitlisted"
     if unknown:
         raise InvalidFormError([FieldProblem("session_ids", "unknown_session")])
-    agendas = Agendas(session)
-    added = []
-    for sid in session_ids:
-        entry = AgendaRow(
+    added = [
+        AgendaRow(
             registration_id=registration.id, session_id=sid, status=statuses[sid], created_at=now
         )
-        agendas.add(entry)
-        added.append(entry)
+        for sid in session_ids
+    ]
+    await Agendas(session).insert(added)
     return added

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_registration.domain import ForumTerms
@@ -35,12 +36,44 @@ def forum_terms(row: ForumRow) -> ForumTerms:
     )
 
 
+# The mapped tables, for statements that need no ORM unit of work (the registration path).
+_FORUMS = cast(Table, ForumRow.__table__)
+_REGISTRATIONS = cast(Table, RegistrationRow.__table__)
+_CONSENTS = cast(Table, ConsentRow.__table__)
+_AGENDA = cast(Table, AgendaRow.__table__)
+_TERMS = select(
+    _FORUMS.c.code,
+    _FORUMS.c.timezone,
+    _FORUMS.c.ends_on,
+    _FORUMS.c.capacity,
+    _FORUMS.c.registration_opens_at,
+    _FORUMS.c.registration_closes_at,
+    _FORUMS.c.confirmed_count,
+)
+
+
 class Forums:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, code: str) -> ForumRow | None:
         return await self.session.get(ForumRow, code)
+
+    async def terms(self, code: str) -> tuple[ForumTerms, int] | None:
+        """The forum's terms and its confirmed count as last committed (not locked: a hint
+        for the seat decision, which `take_place` makes under the lock)."""
+        found = (await self.session.execute(_TERMS.where(_FORUMS.c.code == code))).first()
+        if found is None:
+            return None
+        terms = ForumTerms(
+            code=found.code,
+            timezone=found.timezone,
+            ends_on=found.ends_on,
+            capacity=found.capacity,
+            opens_at=aware(found.registration_opens_at),
+            closes_at=aware(found.registration_closes_at),
+        )
+        return terms, found.confirmed_count
 
     async def serialise(self, code: str) -> None:
         """SQLite only: take its database write lock now (it must be a transaction's first
@@ -76,16 +109,7 @@ class Forums:
         transaction still running is decided after this one commits: its promotion then
         sees this waiting registration instead of skipping it.
         """
-        taken = await self.session.execute(
-            update(ForumRow)
-            .where(
-                ForumRow.code == code,
-                or_(ForumRow.capacity.is_(None), ForumRow.confirmed_count < ForumRow.capacity),
-            )
-            .values(confirmed_count=ForumRow.confirmed_count + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(taken, "rowcount", 0) == 1:
+        if await self.take_place_if_room(code):
             return True
         forum = await self.lock(code)
         assert forum is not None
@@ -93,6 +117,19 @@ class Forums:
             return False
         forum.confirmed_count += 1  # room freed since the update above
         return True
+
+    async def take_place_if_room(self, code: str) -> bool:
+        """One statement: one more confirmed attendee if the forum has room (the row stays
+        locked until commit); False, and nothing locked or changed, when it is full."""
+        taken = await self.session.execute(
+            update(_FORUMS)
+            .where(
+                _FORUMS.c.code == code,
+                or_(_FORUMS.c.capacity.is_(None), _FORUMS.c.confirmed_count < _FORUMS.c.capacity),
+            )
+            .values(confirmed_count=_FORUMS.c.confirmed_count + 1)
+        )
+        return getattr(taken, "rowcount", 0) == 1
 
     def add(self, row: ForumRow) -> None:
         self.session.add(row)
@@ -188,13 +225,20 @@ class Registrations:
         )
         return found.scalar_one_or_none()
 
-    async def add(self, row: RegistrationRow) -> None:
-        # Flushed at once: consent and agenda rows refer to it and carry no ORM relationship.
-        self.session.add(row)
-        await self.session.flush()
+    async def insert(self, values: dict[str, Any]) -> None:
+        """A new registration in one statement, without the ORM's unit of work."""
+        await self.session.execute(insert(_REGISTRATIONS), values)
 
-    def add_consent(self, row: ConsentRow) -> None:
-        self.session.add(row)
+    async def insert_consents(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(_CONSENTS), rows[0] if len(rows) == 1 else rows)
+
+    async def set_status(self, registration_id: uuid.UUID, status: str) -> None:
+        await self.session.execute(
+            update(_REGISTRATIONS)
+            .where(_REGISTRATIONS.c.id == registration_id)
+            .values(status=status)
+        )
 
     async def consents(self, registration_id: uuid.UUID) -> list[ConsentRow]:
         found = await self.session.execute(
@@ -238,8 +282,19 @@ class Agendas:
         )
         return found.scalar_one_or_none()
 
-    def add(self, row: AgendaRow) -> None:
-        self.session.add(row)
+    async def insert(self, rows: list[AgendaRow]) -> None:
+        """New agenda entries in one statement (the rows stay out of the ORM session)."""
+        values = [
+            {
+                "registration_id": row.registration_id,
+                "session_id": row.session_id,
+                "status": row.status,
+                "created_at": row.created_at,
+            }
+            for row in rows
+        ]
+        if values:
+            await self.session.execute(insert(_AGENDA), values[0] if len(values) == 1 else values)
 
     async def delete(self, row: AgendaRow) -> None:
         await self.session.delete(row)

@@ -1,6 +1,6 @@
 """Registering an attendee: one unit of work that writes the registration and its consents,
-takes a place (the only step under the forum lock), signs up for sessions, records the event
-and commits.
+signs up for sessions, records the event and takes a place (the only step under the forum
+lock, as late as it can be), then commits.
 
 The attendee's later actions are in `manage`, the organisers' in `admin`, the replicas of the
 schedule in `replicas`.
@@ -27,8 +27,8 @@ from forum_registration.domain import (
     email_key,
     initial_status,
 )
-from forum_registration.models import ConsentRow, RegistrationRow
-from forum_registration.repository import Forums, Registrations, forum_terms
+from forum_registration.models import RegistrationRow
+from forum_registration.repository import Forums, Registrations
 
 BeforeCommit = Callable[[AsyncSession, "Registered"], Awaitable[None]]
 
@@ -60,23 +60,59 @@ async def register_attendee(
     of an `Idempotency-Key`).
     """
     form = clean_form(form)
-    key = email_key(form.email)
+    try:
+        return await _register(
+            form, forum_code, uow, now, client_address, correlation_id, before_commit, True
+        )
+    except _FilledMeanwhileError:
+        # The last place went while this transaction ran: decide the place first instead.
+        return await _register(
+            form, forum_code, uow, now, client_address, correlation_id, before_commit, False
+        )
+
+
+class _FilledMeanwhileError(Exception):
+    """The forum had room when read and none when the place was taken (rolls back)."""
+
+
+async def _register(
+    form: RegistrationForm,
+    forum_code: str,
+    uow: UnitOfWork,
+    now: datetime,
+    client_address: str | None,
+    correlation_id: uuid.UUID | None,
+    before_commit: BeforeCommit | None,
+    place_last: bool,
+) -> Registered:
+    """The statements of a registration, written with SQLAlchemy Core (no ORM flush).
+
+    The forum row is the most contended lock of the service, so its `UPDATE` comes as late
+    as it can. With no sessions in the agenda and room at the forum when read, it is the
+    very last statement: the registration and its event are written as confirmed first, and
+    should the forum have filled up in between, everything rolls back and runs again with
+    the place decided first (`place_last=False`), which is also the order when the forum is
+    already full. Sessions in the agenda need the place decided first (the forum lock always
+    comes before session locks, see `seats`).
+    """
     wanted = initial_status(form.category, room=True).value
     async with uow:
         forums = Forums(uow.session)
         await forums.serialise(forum_code)
-        # Everything up to the seat decision runs without the forum lock.
-        forum = await forums.get(forum_code)
-        if forum is None:
+        found = await forums.terms(forum_code)
+        if found is None:
             raise RegistrationError("forum_not_found")
-        forum_terms(forum).check_window(now)
-        registrations = Registrations(uow.session)
+        terms, confirmed = found
+        terms.check_window(now)
+        needs_place = wanted == "confirmed"
+        place_last = place_last and needs_place and not form.session_ids
+        place_last = place_last and terms.has_room(confirmed)
         row = RegistrationRow(
             id=uuid.uuid4(),
             forum_code=forum_code,
             full_name=form.full_name,
             email=form.email,
-            email_key=key,
+            email_key=email_key(form.email),
             phone=form.phone,
             organization=form.organization,
             position=form.position,
@@ -89,22 +125,21 @@ async def register_attendee(
             created_at=now,
             updated_at=now,
         )
+        registrations = Registrations(uow.session)
         try:
             # The unique index on (forum, email) is the duplicate check: one statement, and
             # it also settles two submissions racing each other.
-            await registrations.add(row)
-            _add_consents(registrations, row.id, form.consents, now, client_address)
-            await uow.session.flush()
+            await registrations.insert(_values(row))
+            await registrations.insert_consents(
+                _consents(row.id, form.consents, now, client_address)
+            )
         except IntegrityError as error:
             raise RegistrationError("duplicate_email", forum=forum_code) from error
-        # The forum lock is only for those who need a place, and is taken as late as
-        # possible: before the session seats when the agenda names sessions (the forum lock
-        # always comes first, see `seats`), otherwise after all the other writes.
-        if wanted == "confirmed" and form.session_ids:
+        if needs_place and not place_last:
             row.status = await _place(forums, forum_code)
+            if row.status != wanted:
+                await registrations.set_status(row.id, row.status)
         agenda = await sign_up(uow.session, row, form.session_ids, now=now)
-        if wanted == "confirmed" and not form.session_ids:
-            row.status = await _place(forums, forum_code)
         uow.record(
             events.envelope(
                 events.registered(row, agenda), forum=forum_code, correlation_id=correlation_id
@@ -115,6 +150,10 @@ async def register_attendee(
         )
         if before_commit is not None:
             await before_commit(uow.session, registered)
+        if place_last:
+            await uow.write_events()
+            if not await forums.take_place_if_room(forum_code):
+                raise _FilledMeanwhileError
         try:
             await uow.commit()
         except IntegrityError as error:
@@ -126,22 +165,28 @@ async def _place(forums: Forums, forum_code: str) -> str:
     return "confirmed" if await forums.take_place(forum_code) else "waitlisted"
 
 
-def _add_consents(
-    registrations: Registrations,
+_COLUMNS = tuple(column.key for column in RegistrationRow.__table__.columns)
+
+
+def _values(row: RegistrationRow) -> dict[str, object]:
+    return {key: getattr(row, key) for key in _COLUMNS}
+
+
+def _consents(
     registration_id: uuid.UUID,
     consents: dict[str, bool],
     now: datetime,
     client_address: str | None,
-) -> None:
-    for purpose, given in sorted(consents.items()):
-        if given:
-            registrations.add_consent(
-                ConsentRow(
-                    id=uuid.uuid4(),
-                    registration_id=registration_id,
-                    purpose=purpose,
-                    text_version=CONSENT_TEXT_VERSIONS[purpose],
-                    given_at=now,
-                    client_address=client_address,
-                )
-            )
+) -> list[dict[str, object]]:
+    return [
+        {
+            "id": uuid.uuid4(),
+            "registration_id": registration_id,
+            "purpose": purpose,
+            "text_version": CONSENT_TEXT_VERSIONS[purpose],
+            "given_at": now,
+            "client_address": client_address,
+        }
+        for purpose, given in sorted(consents.items())
+        if given
+    ]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
+from forum_registration.models import ForumRow, RegistrationRow
+from forum_registration.schemas import RegistrationRequest
+from forum_registration.use_cases import Registered, register_attendee
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.registration.helpers import (
     FORUM,
@@ -112,3 +119,37 @@ async def test_simultaneous_cancellations_and_agenda_changes(running: Running) -
     summary = (await running.client.get(f"{url}/summary", headers=admin)).json()
     assert summary["by_session"] == {}
     assert summary["by_status"] == {"confirmed": 5, "cancelled": 15}
+
+
+async def test_a_place_taken_by_another_while_registering_means_the_waitlist(
+    running: Running,
+) -> None:
+    """The registration is written as confirmed, the forum row updated last; when another
+    transaction took the last place meanwhile, it rolls back and waits in line instead."""
+    runtime = running.runtime
+    await deliver(runtime, forum_updated(capacity=1))
+    attempts: list[str] = []
+
+    async def another_takes_the_last_place(_session: AsyncSession, done: Registered) -> None:
+        attempts.append(done.status)
+        if len(attempts) == 1:
+            async with runtime.session_factory() as other, other.begin():
+                await other.execute(update(ForumRow).values(confirmed_count=1))
+
+    request = RegistrationRequest.model_validate(registration_body())
+    registered = await register_attendee(
+        request.to_form(),
+        forum_code=FORUM,
+        uow=runtime.uow(),
+        now=datetime.now(UTC),
+        client_address=None,
+        before_commit=another_takes_the_last_place,
+    )
+    assert attempts == ["confirmed", "waitlisted"] and registered.status == "waitlisted"
+    async with runtime.session_factory() as session:
+        stored = (await session.execute(select(RegistrationRow.status))).scalars().all()
+        bodies = (await session.execute(select(runtime.outbox_table.c.body))).scalars().all()
+        forum = await session.get(ForumRow, FORUM)
+    assert stored == ["waitlisted"]
+    assert [json.loads(body)["data"]["status"] for body in bodies] == ["waitlisted"]
+    assert forum is not None and forum.confirmed_count == 1

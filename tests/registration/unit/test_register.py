@@ -11,9 +11,10 @@ import pytest
 from forum_registration.domain import InvalidFormError, RegistrationError, RegistrationForm
 from forum_registration.models import ConsentRow, ForumRow, RegistrationRow
 from forum_registration.schemas import RegistrationRequest
-from forum_registration.use_cases import register_attendee
+from forum_registration.use_cases import Registered, register_attendee
 from forum_shared.service import ServiceRuntime
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.registration.helpers import FORUM, deliver, forum_updated, registration_body
 
@@ -89,6 +90,67 @@ async def test_capacity_puts_the_rest_on_the_waitlist_and_press_waits_for_approv
     assert await register(runtime, email="b@example.ru") == "waitlisted"
     assert await register(runtime, email="c@example.ru", category="press") == "pending_approval"
     assert await register(runtime, email="d@example.ru", category="speaker") == "pending_approval"
+    told = [event["data"]["status"] for event in await outbox(runtime)]  # type: ignore[index]
+    assert told == ["confirmed", "waitlisted", "pending_approval", "pending_approval"]
+    async with runtime.session_factory() as session:
+        stored = (
+            await session.execute(select(RegistrationRow.email, RegistrationRow.status))
+        ).all()
+        forum = await session.get(ForumRow, FORUM)
+    assert dict(stored) == {
+        "a@example.ru": "confirmed",
+        "b@example.ru": "waitlisted",
+        "c@example.ru": "pending_approval",
+        "d@example.ru": "pending_approval",
+    }
+    assert forum is not None and forum.confirmed_count == 1
+
+
+async def test_the_forum_row_is_updated_last_before_the_commit(runtime: ServiceRuntime) -> None:
+    """The forum row is the most contended lock: a registration without sessions takes it
+    with its very last statement, after its rows and its outbox event."""
+    await deliver(runtime, forum_updated(capacity=5))
+    statements: list[str] = []
+
+    def remember(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split())[:60])
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        assert await register(runtime) == "confirmed"
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", remember)
+    assert statements[-1].startswith("UPDATE forums SET confirmed_count")
+    assert any(s.startswith("INSERT INTO outbox") for s in statements[:-1])
+
+
+async def test_a_forum_filled_while_registering_rolls_back_and_decides_the_place_first(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, forum_updated(capacity=1))
+    attempts: list[str] = []
+
+    async def fill_the_forum_once(session: AsyncSession, registered: Registered) -> None:
+        attempts.append(registered.status)
+        if len(attempts) == 1:  # as if another registration had just taken the last place
+            await session.execute(update(ForumRow).values(confirmed_count=1))
+
+    registered = await register_attendee(
+        form(),
+        forum_code=FORUM,
+        uow=runtime.uow(),
+        now=NOW,
+        client_address=None,
+        before_commit=fill_the_forum_once,
+    )
+    # The first attempt rolled back whole (the filling with it); the second took the place.
+    assert attempts == ["confirmed", "confirmed"] and registered.status == "confirmed"
+    async with runtime.session_factory() as session:
+        assert len((await session.execute(select(RegistrationRow))).all()) == 1
+        assert len((await session.execute(select(ConsentRow))).all()) == 2
+        forum = await session.get(ForumRow, FORUM)
+    assert forum is not None and forum.confirmed_count == 1
+    assert [e["data"]["status"] for e in await outbox(runtime)] == ["confirmed"]  # type: ignore[index]
 
 
 async def test_refusals_unknown_forum_duplicate_email_closed_window(
