@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.utils import parseaddr
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 LOCALES = ("ru", "en")
@@ -151,6 +152,7 @@ def registration_template(status: str) -> Template | None:
     }.get(status)
 
 
+@lru_cache(maxsize=8)  # one sender address per process: parsed once, not per email
 def sender_domain(mail_from: str) -> str:
     _name, address = parseaddr(mail_from)
     return address.rpartition("@")[2] or "localhost"

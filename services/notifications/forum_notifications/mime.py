@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, getaddresses, parseaddr
+from functools import lru_cache
 
 from forum_notifications.domain import Attachment, OutgoingEmail, header_text
 
@@ -212,12 +213,19 @@ def _body(email: OutgoingEmail) -> tuple[str, bytes]:
     return content_type, body
 
 
-def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> MimeMessage:
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    """The envelope sender and the From field: the same for every email, so built once."""
     sender_name, sender = parseaddr(mail_from)
     sender = addr_spec(sender)
+    return sender, _address("From", sender_name, sender)
+
+
+def build_message(email: OutgoingEmail, *, mail_from: str, now: datetime) -> MimeMessage:
+    sender, from_field = _sender(mail_from)
     recipient = addr_spec(email.to_email)
     headers = [
-        ("From", _address("From", sender_name, sender)),
+        ("From", from_field),
         ("To", _address("To", email.to_name, recipient)),
         ("Subject", _unstructured("Subject", header_text(email.subject))),
         ("Date", format_datetime(now)),

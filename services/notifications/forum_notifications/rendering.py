@@ -9,6 +9,7 @@ and the event goes to the dead-letter queue where it can be inspected and replay
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,9 @@ class RenderError(PermanentError):
     """A template is missing, broken, or asked for a value the context does not have."""
 
 
+# Pure functions of a few dates, zones and locales that every email repeats (the forum's dates,
+# the sessions' times): babel's formatting is worth doing once per distinct value.
+@lru_cache(maxsize=256)
 def date_range(starts_on: date, ends_on: date, locale: str) -> str:
     """`10–12 декабря 2026 г.` / `December 10–12, 2026`, in the locale's own wording."""
     if starts_on == ends_on:
@@ -42,6 +46,7 @@ def date_range(starts_on: date, ends_on: date, locale: str) -> str:
     return f"{first} — {format_date(ends_on, 'long', locale=locale)}"
 
 
+@lru_cache(maxsize=4096)
 def local_datetime(moment: datetime, timezone: str, locale: str) -> str:
     """`четверг, 10 декабря, 10:00` in the forum's time zone."""
     zone = ZoneInfo(timezone)
@@ -49,10 +54,12 @@ def local_datetime(moment: datetime, timezone: str, locale: str) -> str:
     return f"{day}, {format_time(moment, 'HH:mm', tzinfo=zone, locale=locale)}"
 
 
+@lru_cache(maxsize=4096)
 def local_time(moment: datetime, timezone: str, locale: str) -> str:
     return format_time(moment, "HH:mm", tzinfo=ZoneInfo(timezone), locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def local_day(moment: datetime, timezone: str, locale: str) -> str:
     return format_datetime(moment, "d MMMM", tzinfo=ZoneInfo(timezone), locale=locale)
 
