@@ -128,6 +128,12 @@ class UnitOfWork:
         """Call `callback` once the next commit has succeeded (e.g. wake a worker)."""
         self._after_commit.append(callback)
 
+    def record_written(self, envelope: EventEnvelope) -> None:
+        """An event the use case has written to the outbox itself, in a statement of its
+        own (the commit does not write it again, and wakes the relay for it)."""
+        self._events.insert(self._written, envelope)
+        self._written += 1
+
     async def write_events(self) -> None:
         """Write the events recorded so far to the outbox now rather than at commit, so that
         a use case can make its most contended statement the last one before the commit."""

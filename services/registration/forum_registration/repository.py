@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from forum_shared.messaging.outbox import define_outbox_table
+from sqlalchemy import Executable, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_registration.domain import ForumTerms
 from forum_registration.models import (
     AgendaRow,
+    Base,
     ConsentRow,
     ForumRow,
     RegistrationRow,
@@ -41,6 +44,9 @@ _FORUMS = cast(Table, ForumRow.__table__)
 _REGISTRATIONS = cast(Table, RegistrationRow.__table__)
 _CONSENTS = cast(Table, ConsentRow.__table__)
 _AGENDA = cast(Table, AgendaRow.__table__)
+_SESSIONS = cast(Table, SessionRow.__table__)
+# Statements of the registration path, built once: a call only binds its parameters (no
+# expression building or cache key generation per registration).
 _TERMS = select(
     _FORUMS.c.code,
     _FORUMS.c.timezone,
@@ -49,7 +55,50 @@ _TERMS = select(
     _FORUMS.c.registration_opens_at,
     _FORUMS.c.registration_closes_at,
     _FORUMS.c.confirmed_count,
+).where(_FORUMS.c.code == bindparam("code"))
+_TAKE_PLACE = (
+    update(_FORUMS)
+    .where(
+        _FORUMS.c.code == bindparam("forum"),
+        or_(_FORUMS.c.capacity.is_(None), _FORUMS.c.confirmed_count < _FORUMS.c.capacity),
+    )
+    .values(confirmed_count=_FORUMS.c.confirmed_count + 1)
 )
+_TAKE_SEAT = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.session_id == bindparam("session"),
+        _SESSIONS.c.forum_code == bindparam("forum"),
+        _SESSIONS.c.status == "published",
+        or_(_SESSIONS.c.capacity.is_(None), _SESSIONS.c.seats_taken < _SESSIONS.c.capacity),
+    )
+    .values(seats_taken=_SESSIONS.c.seats_taken + 1)
+)
+
+
+_OUTBOX = define_outbox_table(Base.metadata)
+_OUTBOX_COLUMNS = ("event_id", "routing_key", "body", "attempts", "trace_context")
+
+
+@functools.cache
+def _insert_together(consents: int, with_outbox: bool) -> Executable:
+    """Built once per shape: only the parameters change from one registration to the next
+    (no statement construction or cache key per call)."""
+
+    def params(table: Table, prefix: str, keys: Sequence[str]) -> dict[str, Any]:
+        return {key: bindparam(f"{prefix}{key}", type_=table.c[key].type) for key in keys}
+
+    registration_keys = [column.key for column in _REGISTRATIONS.columns]
+    consent_keys = [column.key for column in _CONSENTS.columns]
+    statements = [insert(_REGISTRATIONS).values(params(_REGISTRATIONS, "r_", registration_keys))]
+    if consents:
+        rows = [params(_CONSENTS, f"c{n}_", consent_keys) for n in range(consents)]
+        statements.append(insert(_CONSENTS).values(rows))
+    if with_outbox:
+        statements.append(insert(_OUTBOX).values(params(_OUTBOX, "o_", _OUTBOX_COLUMNS)))
+    last = statements.pop()
+    ctes = [statement.cte(f"written_{n}") for n, statement in enumerate(statements)]
+    return last.add_cte(*ctes)
 
 
 class Forums:
@@ -62,7 +111,7 @@ class Forums:
     async def terms(self, code: str) -> tuple[ForumTerms, int] | None:
         """The forum's terms and its confirmed count as last committed (not locked: a hint
         for the seat decision, which `take_place` makes under the lock)."""
-        found = (await self.session.execute(_TERMS.where(_FORUMS.c.code == code))).first()
+        found = (await self.session.execute(_TERMS, {"code": code})).first()
         if found is None:
             return None
         terms = ForumTerms(
@@ -121,14 +170,7 @@ class Forums:
     async def take_place_if_room(self, code: str) -> bool:
         """One statement: one more confirmed attendee if the forum has room (the row stays
         locked until commit); False, and nothing locked or changed, when it is full."""
-        taken = await self.session.execute(
-            update(_FORUMS)
-            .where(
-                _FORUMS.c.code == code,
-                or_(_FORUMS.c.capacity.is_(None), _FORUMS.c.confirmed_count < _FORUMS.c.capacity),
-            )
-            .values(confirmed_count=_FORUMS.c.confirmed_count + 1)
-        )
+        taken = await self.session.execute(_TAKE_PLACE, {"forum": code})
         return getattr(taken, "rowcount", 0) == 1
 
     def add(self, row: ForumRow) -> None:
@@ -158,17 +200,7 @@ class Sessions:
     async def take_seat(self, session_id: uuid.UUID, forum_code: str) -> bool:
         """One more seat taken in a published session of the forum if it has room, in one
         statement; False when it is full or not a session one can sign up for."""
-        taken = await self.session.execute(
-            update(SessionRow)
-            .where(
-                SessionRow.session_id == session_id,
-                SessionRow.forum_code == forum_code,
-                SessionRow.status == "published",
-                or_(SessionRow.capacity.is_(None), SessionRow.seats_taken < SessionRow.capacity),
-            )
-            .values(seats_taken=SessionRow.seats_taken + 1)
-            .execution_options(synchronize_session=False)
-        )
+        taken = await self.session.execute(_TAKE_SEAT, {"session": session_id, "forum": forum_code})
         return getattr(taken, "rowcount", 0) == 1
 
     def add(self, row: SessionRow) -> None:
@@ -225,13 +257,31 @@ class Registrations:
         )
         return found.scalar_one_or_none()
 
-    async def insert(self, values: dict[str, Any]) -> None:
-        """A new registration in one statement, without the ORM's unit of work."""
-        await self.session.execute(insert(_REGISTRATIONS), values)
+    async def insert(
+        self,
+        registration: dict[str, Any],
+        consents: list[dict[str, Any]],
+        outbox_row: dict[str, Any] | None = None,
+    ) -> None:
+        """A new registration, its consents and (if given) its outbox row.
 
-    async def insert_consents(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(_CONSENTS), rows[0] if len(rows) == 1 else rows)
+        PostgreSQL: one statement (data-modifying CTEs; the foreign keys are checked at its
+        end), so one round trip. SQLite, which has no such CTEs: one statement per table.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = _insert_together(len(consents), outbox_row is not None)
+            params = {f"r_{key}": value for key, value in registration.items()}
+            for n, consent in enumerate(consents):
+                params.update({f"c{n}_{key}": value for key, value in consent.items()})
+            if outbox_row is not None:
+                params.update({f"o_{key}": value for key, value in outbox_row.items()})
+            await self.session.execute(statement, params)
+            return
+        await self.session.execute(insert(_REGISTRATIONS), registration)
+        if consents:
+            await self.session.execute(insert(_CONSENTS), consents)
+        if outbox_row is not None:
+            await self.session.execute(insert(_OUTBOX), outbox_row)
 
     async def set_status(self, registration_id: uuid.UUID, status: str) -> None:
         await self.session.execute(

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from forum_shared.contracts.envelope import EventEnvelope
 from forum_shared.db import UnitOfWork
+from forum_shared.messaging.outbox import outbox_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +29,7 @@ from forum_registration.domain import (
     email_key,
     initial_status,
 )
-from forum_registration.models import RegistrationRow
+from forum_registration.models import AgendaRow, RegistrationRow
 from forum_registration.repository import Forums, Registrations
 
 BeforeCommit = Callable[[AsyncSession, "Registered"], Awaitable[None]]
@@ -89,11 +91,12 @@ async def _register(
 
     The forum row is the most contended lock of the service, so its `UPDATE` comes as late
     as it can. With no sessions in the agenda and room at the forum when read, it is the
-    very last statement: the registration and its event are written as confirmed first, and
-    should the forum have filled up in between, everything rolls back and runs again with
-    the place decided first (`place_last=False`), which is also the order when the forum is
-    already full. Sessions in the agenda need the place decided first (the forum lock always
-    comes before session locks, see `seats`).
+    very last statement: the registration, its consents and its event are written as
+    confirmed first (on PostgreSQL in one statement), and should the forum have filled up in
+    between, everything rolls back and runs again with the place decided first
+    (`place_last=False`), which is also the order when the forum is already full. Sessions
+    in the agenda need the place decided first (the forum lock always comes before session
+    locks, see `seats`).
     """
     wanted = initial_status(form.category, room=True).value
     async with uow:
@@ -126,39 +129,47 @@ async def _register(
             updated_at=now,
         )
         registrations = Registrations(uow.session)
+        # Decided as confirmed with no agenda, the event can be written with the rows.
+        early = _registered_event(row, [], correlation_id) if place_last else None
         try:
             # The unique index on (forum, email) is the duplicate check: one statement, and
             # it also settles two submissions racing each other.
-            await registrations.insert(_values(row))
-            await registrations.insert_consents(
-                _consents(row.id, form.consents, now, client_address)
+            await registrations.insert(
+                _values(row),
+                _consents(row.id, form.consents, now, client_address),
+                outbox_rows([early])[0] if early is not None else None,
             )
         except IntegrityError as error:
             raise RegistrationError("duplicate_email", forum=forum_code) from error
-        if needs_place and not place_last:
-            row.status = await _place(forums, forum_code)
-            if row.status != wanted:
-                await registrations.set_status(row.id, row.status)
-        agenda = await sign_up(uow.session, row, form.session_ids, now=now)
-        uow.record(
-            events.envelope(
-                events.registered(row, agenda), forum=forum_code, correlation_id=correlation_id
-            )
-        )
+        if early is not None:
+            uow.record_written(early)
+        else:
+            if needs_place:
+                row.status = await _place(forums, forum_code)
+                if row.status != wanted:
+                    await registrations.set_status(row.id, row.status)
+            agenda = await sign_up(uow.session, row, form.session_ids, now=now)
+            uow.record(_registered_event(row, agenda, correlation_id))
         registered = Registered(
             row.id, forum_code, row.status, row.category, row.locale, row.link_generation, now
         )
         if before_commit is not None:
             await before_commit(uow.session, registered)
-        if place_last:
-            await uow.write_events()
-            if not await forums.take_place_if_room(forum_code):
-                raise _FilledMeanwhileError
+        if place_last and not await forums.take_place_if_room(forum_code):
+            raise _FilledMeanwhileError
         try:
             await uow.commit()
         except IntegrityError as error:
             raise RegistrationError("duplicate_email", forum=forum_code) from error
     return registered
+
+
+def _registered_event(
+    row: RegistrationRow, agenda: list[AgendaRow], correlation_id: uuid.UUID | None
+) -> EventEnvelope:
+    return events.envelope(
+        events.registered(row, agenda), forum=row.forum_code, correlation_id=correlation_id
+    )
 
 
 async def _place(forums: Forums, forum_code: str) -> str:

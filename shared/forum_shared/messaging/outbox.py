@@ -78,23 +78,25 @@ class OutgoingMessage:
 Publish = Callable[[OutgoingMessage], Awaitable[None]]
 
 
+def outbox_rows(events: list[EventEnvelope]) -> list[dict[str, Any]]:
+    """The outbox rows of `events` (column values), with the current trace context."""
+    carrier = current_carrier()
+    trace_context = json.dumps(carrier) if carrier else None
+    return [
+        {
+            "event_id": str(event.event_id),
+            "routing_key": event.type,
+            "body": event.model_dump_json(),
+            "attempts": 0,
+            "trace_context": trace_context,
+        }
+        for event in events
+    ]
+
+
 def outbox_writer(table: Table) -> Callable[[AsyncSession, list[EventEnvelope]], Awaitable[None]]:
     async def write(session: AsyncSession, events: list[EventEnvelope]) -> None:
-        carrier = current_carrier()
-        trace_context = json.dumps(carrier) if carrier else None
-        await session.execute(
-            insert(table),
-            [
-                {
-                    "event_id": str(event.event_id),
-                    "routing_key": event.type,
-                    "body": event.model_dump_json(),
-                    "attempts": 0,
-                    "trace_context": trace_context,
-                }
-                for event in events
-            ],
-        )
+        await session.execute(insert(table), outbox_rows(events))
 
     return write
 
