@@ -15,10 +15,21 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tests.support import orphans
 from tests.support.services import Broker, database_url_named, postgresql, rabbitmq
 from tests.support.smtp import SmtpSink
 
 pytest_plugins = ["tests.support.hang_report"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controlling run has done this
+    orphans.mark_this_run()
+    killed = orphans.kill_orphans_of_ended_runs()
+    if killed:
+        print(f"killed {len(killed)} processes left by an earlier, killed test run: {killed}")
+
 
 # One tracer provider per process (OpenTelemetry allows one): spans are kept in memory.
 SPANS = InMemorySpanExporter()
@@ -117,3 +128,10 @@ def make_settings(tmp_path: Path) -> Callable[..., ForumSettings]:
         return ForumSettings(**values)
 
     return make
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from tests.support.xdist_groups import ProcessHeavyTogether
+
+    return ProcessHeavyTogether(config, log)
