@@ -95,20 +95,26 @@ async def claim_due(
 
     The lease (a later `next_attempt_at` and our `claim_token`) hands a row back to any sender
     if this one dies mid-send; SQLite ignores the row lock (one sender per SQLite file).
+    One statement picks, locks and leases the rows and returns them (an UPDATE of the rows
+    a locking subquery picks), where a SELECT and then an UPDATE of each row took two round
+    trips: while the sender keeps up, a batch is often a single email.
     """
-    rows = (
-        await session.scalars(
-            select(EmailRow)
-            .where(EmailRow.status == EmailStatus.QUEUED, EmailRow.next_attempt_at <= now)
-            .order_by(EmailRow.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    for row in rows:
-        row.claim_token = token
-        row.next_attempt_at = lease_until
-    return list(rows)
+    due = (
+        select(EmailRow.id)
+        .where(EmailRow.status == EmailStatus.QUEUED, EmailRow.next_attempt_at <= now)
+        .order_by(EmailRow.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    leased = await session.scalars(
+        update(EmailRow)
+        .where(EmailRow.id.in_(due.scalar_subquery()))
+        .values(claim_token=token, next_attempt_at=lease_until)
+        .returning(EmailRow)
+        .execution_options(synchronize_session=False)
+    )
+    # RETURNING keeps no order: send in the order the rows were queued.
+    return sorted(leased.all(), key=lambda row: (row.created_at, row.id))
 
 
 def fill_content(row: EmailRow, content: RenderedEmail) -> None:
