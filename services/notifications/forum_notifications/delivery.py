@@ -59,6 +59,8 @@ class DeliveryPolicy:
     max_delay: timedelta = timedelta(minutes=10)
     max_attempts: int = 20
     poll_interval_s: float = 0.5
+    # After a wakeup, how long to let more queued emails join the next lease (see `_lane`).
+    gather_s: float = 0.05
     lanes: int = 1  # 2 on PostgreSQL (main.py); SQLite has no row locks to share a batch
 
     @property
@@ -128,6 +130,11 @@ class EmailSender:
                 handled = 0
             if handled < self._policy.batch_size:
                 await wait_for_wakeup(self._wakeup, self._policy.poll_interval_s)
+                # Each consumer commit queues one email and wakes us: leased at once, nearly
+                # every batch (one transaction, and a settle of its own) is a single email.
+                # A short pause lets those queued meanwhile share the lease; it holds no
+                # SMTP slot, so it adds this much to a confirmation's latency and no more.
+                await asyncio.sleep(self._policy.gather_s)
 
     async def _release_leases(self) -> None:
         """On a graceful stop, hand unsent leased rows back at once instead of at lease end."""

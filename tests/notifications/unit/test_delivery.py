@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from uuid import uuid4
 
 import pytest
-from forum_notifications import repository
+from forum_notifications import delivery, repository
 from forum_notifications.delivery import DeliveryPolicy, EmailSender
 from forum_notifications.mime import WireMessage
 from forum_notifications.models import EmailRow
@@ -143,3 +143,49 @@ async def test_a_stopped_sender_hands_its_leases_back(runtime: ServiceRuntime) -
     row, _ = await state(runtime)
     assert row.claim_token is None and row.status == "queued"
     assert row.next_attempt_at.replace(tzinfo=UTC) <= datetime.now(UTC)
+
+
+async def test_emails_queued_while_the_sender_gathers_share_one_lease(
+    runtime: ServiceRuntime,
+    feed: Callable[..., Awaitable[None]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gather_s = 0.123  # only the sender's pause sleeps this long; it waits for the test instead
+    pausing, resume = asyncio.Event(), asyncio.Event()
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        if seconds != gather_s:
+            await real_sleep(seconds)
+            return
+        pausing.set()
+        await resume.wait()
+
+    leases: list[int] = []
+    real_claim = repository.claim_due
+
+    async def claim_due(session: object, **options: object) -> list[EmailRow]:
+        rows = await real_claim(session, **options)  # type: ignore[arg-type]
+        leases.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(delivery.asyncio, "sleep", sleep)
+    monkeypatch.setattr(repository, "claim_due", claim_due)
+    transport = FakeTransport()
+    running = sender(runtime, transport, poll_interval_s=3600.0, gather_s=gather_s)
+    task = asyncio.create_task(running.run())
+    try:
+        async with asyncio.timeout(10):
+            while not transport.sent:  # the email queued before the start goes at once
+                await real_sleep(0.01)
+            running.wake()  # as a consumer commit does; the sender pauses before leasing
+            await pausing.wait()
+            await feed(attendee_registered(), attendee_registered())
+            resume.set()
+            while len(transport.sent) < 3:
+                await real_sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert [n for n in leases if n] == [1, 2]
