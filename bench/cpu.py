@@ -15,14 +15,18 @@ TICKS = os.sysconf("SC_CLK_TCK")
 BY_COMMAND = {"PostgreSQL": ("postgres",), "RabbitMQ": ("beam.smp",)}
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (0 once it is gone)."""
+def cpu_seconds(pid: int, *, with_reaped_children: bool = False) -> float:
+    """utime + stime of a process (0 once it is gone); with the CPU of the children it has
+    reaped (cutime + cstime) if asked."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    ticks = int(fields[11]) + int(fields[12])
+    if with_reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICKS
 
 
 def _by_command() -> dict[str, float]:
@@ -37,7 +41,9 @@ def _by_command() -> dict[str, float]:
             continue
         for group, commands in BY_COMMAND.items():
             if name in commands:
-                totals[group] += cpu_seconds(int(entry))
+                # A PostgreSQL backend that ends takes its CPU time out of the sum of live
+                # processes; the postmaster reaps it, so its cutime carries that time on.
+                totals[group] += cpu_seconds(int(entry), with_reaped_children=True)
     return totals
 
 
