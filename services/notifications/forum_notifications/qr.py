@@ -36,6 +36,8 @@ _SIZE = 17 + 4 * VERSION
 SHORTEST, LONGEST = 47, 62
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _PAD = bytes((0xEC, 0x11)) * 32
+# The bits that are 1 in each byte value, most significant first (bit 0 = 0x80).
+_SET_BITS = tuple(tuple(bit for bit in range(8) if value & (0x80 >> bit)) for value in range(256))
 
 
 def _function_patterns() -> tuple[bytearray, ...]:
@@ -125,12 +127,10 @@ class BadgeSymbol:
         rows = tuple(bytearray(row) for row in self._blank)
         positions = self._positions
         for index, byte in enumerate(message):
-            if byte:
-                base = 8 * index
-                for bit in range(8):
-                    if byte & (0x80 >> bit):
-                        i, j = positions[base + bit]
-                        rows[i][j] ^= 1
+            base = 8 * index
+            for bit in _SET_BITS[byte]:
+                i, j = positions[base + bit]
+                rows[i][j] ^= 1
         return rows
 
     def _correction(self, block: bytes) -> list[int]:
