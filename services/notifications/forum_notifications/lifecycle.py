@@ -123,8 +123,10 @@ async def on_agenda_changed(
     """Keep the agenda (the digest fan-out reads it); a seat freed in a session is news.
 
     A session that an event (a cancellation) took out of the agenda is remembered with that
-    event, so the release carrying it still mails this attendee however the two race here.
-    Sessions the attendee dropped themselves have no cause and are not remembered.
+    event, so the release carrying it still mails this attendee however the two race here:
+    also when this change arrives after a newer one (stale for the replica, which the newer
+    agenda already shows without the session). Sessions the attendee dropped themselves
+    have no cause and are not remembered.
     """
     agenda = [entry.model_dump(mode="json") for entry in data.agenda]
     removed: set[uuid.UUID] = set()
@@ -142,9 +144,11 @@ async def on_agenda_changed(
         template=Template.SESSION_PROMOTED if data.promoted else None,
         extra={"promoted_ids": [str(session_id) for session_id in data.promoted]},
     )
-    if updated is not None and env.causation_id is not None and removed:
+    # Events from before `cancelled` existed name the session only by its absence.
+    lost = set(data.cancelled) | (removed if updated is not None else set())
+    if env.causation_id is not None and lost:
         await former_holders.remember(
-            uow.session, env.causation_id, data.registration_id, removed, now=datetime.now(UTC)
+            uow.session, env.causation_id, data.registration_id, lost, now=datetime.now(UTC)
         )
 
 

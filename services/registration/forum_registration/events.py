@@ -69,13 +69,18 @@ def erased(row: RegistrationRow) -> AttendeeErased:
 
 
 def agenda_changed(
-    row: RegistrationRow, agenda: list[AgendaRow], promoted_to: list[uuid.UUID] | None = None
+    row: RegistrationRow,
+    agenda: list[AgendaRow],
+    promoted_to: list[uuid.UUID] | None = None,
+    *,
+    cancelled: list[uuid.UUID] | None = None,
 ) -> AgendaChanged:
     return AgendaChanged(
         registration_id=row.id,
         version=row.version,
         agenda=agenda_entries(agenda),
         promoted=promoted_to or [],
+        cancelled=cancelled or [],
     )
 
 

@@ -85,7 +85,9 @@ async def _release_cancelled(
         attendee.updated_at = now
         uow.record(
             envelope.caused(
-                events.agenda_changed(attendee, await agendas.of(attendee.id)),
+                events.agenda_changed(
+                    attendee, await agendas.of(attendee.id), cancelled=[row.session_id]
+                ),
                 producer=events.PRODUCER,
             )
         )

@@ -99,12 +99,15 @@ class AttendeeCheckedIn(AttendeeEvent):
 
 
 class AgendaChanged(AttendeeEvent):
-    """The personal agenda as it now is; `promoted` lists sessions whose waitlist it left."""
+    """The personal agenda as it now is; `promoted` lists sessions whose waitlist it left,
+    `cancelled` the sessions it lost because the programme cancelled them (the event's
+    `causation_id` is then that schedule event)."""
 
     event_type: ClassVar[str] = "registration.agenda.changed"
 
     agenda: list[AgendaEntry]
     promoted: list[uuid.UUID] = Field(default_factory=list)
+    cancelled: list[uuid.UUID] = Field(default_factory=list)
 
 
 class ManageLinkRequested(AttendeeEvent):

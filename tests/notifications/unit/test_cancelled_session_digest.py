@@ -53,12 +53,17 @@ def cancellation(session_id: uuid.UUID) -> tuple[EventEnvelope, EventEnvelope]:
 
 
 def agenda_changed(
-    registration: EventEnvelope, version: int, agenda: list[uuid.UUID], cause: EventEnvelope | None
+    registration: EventEnvelope,
+    version: int,
+    agenda: list[uuid.UUID],
+    cause: EventEnvelope | None,
+    cancelled: list[uuid.UUID] | None = None,
 ) -> EventEnvelope:
     data = AgendaChanged(
         registration_id=registration.data["registration_id"],
         version=version,
         agenda=[AgendaEntry(session_id=s) for s in agenda],
+        cancelled=cancelled or [],
     )
     if cause is None:  # the attendee's own change through the manage page
         return EventEnvelope.wrap(data, producer="registration", forum=FORUM)
@@ -116,3 +121,23 @@ async def test_a_cancelled_session_mails_its_holders_whatever_the_order(
     assert await planner.plan_ready() == 0  # planned once only
     if order != "plan, then agenda change":  # that row waits for the age sweep
         assert await former_holders_left(runtime) == 0
+
+
+async def test_the_cancellation_still_mails_when_a_newer_agenda_change_overtook_it(
+    runtime: ServiceRuntime, feed: Feed
+) -> None:
+    """Анна adds S2 right after the cancellation took S1 away; her own change (version 3)
+    is applied first, so the cancellation's change (version 2) is stale for the replica. It
+    names the cancelled session, so she is still among the release's holders."""
+    planner = DigestPlanner(runtime.uow, mail_from=MAIL_FROM)
+    world = Scenario()
+    anna = world.attendee("Кузнецова Анна", "anna@example.ru", [world.s1, world.s3])
+    await feed(forum_updated(), *world.setup_events(), anna)
+    changed, published = cancellation(world.s1)
+    dropped = agenda_changed(anna, 2, [world.s3], cause=changed, cancelled=[world.s1])
+    own_later_change = agenda_changed(anna, 3, [world.s3, world.s2], cause=None)
+
+    await feed(changed, own_later_change, dropped, published)
+    await planner.plan_ready()
+
+    assert await digests_to(runtime) == ["anna@example.ru"]

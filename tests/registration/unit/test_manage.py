@@ -200,6 +200,7 @@ async def test_a_cancelled_session_releases_its_sign_ups(runtime: ServiceRuntime
         "version": 2,
         "agenda": [],
         "promoted": [],
+        "cancelled": [str(sid)],
     }
     with pytest.raises(InvalidFormError):
         await register(runtime, "b@example.ru", session_ids=[str(sid)])
