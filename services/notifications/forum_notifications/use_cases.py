@@ -102,9 +102,8 @@ async def require_forum(uow: UnitOfWork, code: str) -> ForumView:
     return forum
 
 
-async def keep_attendee(uow: UnitOfWork, attendee: AttendeeView) -> None:
-    if await repository.add_attendee_if_new(uow.session, attendee):
-        return
+async def keep_held_attendee(uow: UnitOfWork, attendee: AttendeeView) -> None:
+    """An attendee the replica holds already: replaced only by a newer version."""
     stored = await repository.get_attendee(uow.session, attendee.registration_id)
     if is_newer(attendee.version, stored.version if stored else None):
         await repository.put_attendee(uow.session, attendee)
@@ -114,7 +113,6 @@ async def register_attendee(
     uow: UnitOfWork, envelope: EventEnvelope, data: AttendeeRegistered, *, mailer: Mailer
 ) -> None:
     """Keep the attendee and queue the email their registration status calls for."""
-    forum = await require_forum(uow, envelope.forum)
     attendee = AttendeeView(
         registration_id=data.registration_id,
         forum_code=envelope.forum,
@@ -127,7 +125,13 @@ async def register_attendee(
         link_generation=data.link_generation,
         version=data.version,
     )
-    await keep_attendee(uow, attendee)
+    # A registration is nearly always the first event about its attendee: one statement
+    # reads the forum and inserts them (raising below rolls the insert back).
+    forum, new = await repository.forum_and_new_attendee(uow.session, envelope.forum, attendee)
+    if forum is None:
+        raise ForumNotKnownYetError(f"forum {envelope.forum!r} not in the replica yet")
+    if not new:
+        await keep_held_attendee(uow, attendee)
     template = registration_template(attendee.status)
     if template is not None:
         await queue_registration_email(uow, envelope, forum, attendee, template, mailer=mailer)

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, insert, select
+from sqlalchemy import Insert, Select, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +35,55 @@ def _attendee_if_new(dialect: str) -> Insert:
 _ATTENDEE_IF_NEW = {dialect: _attendee_if_new(dialect) for dialect in ("postgresql", "sqlite")}
 
 
+def _forum_with_new_attendee() -> Select[Any]:
+    """PostgreSQL: insert the attendee if new and read the forum, in one statement (a
+    data-modifying WITH runs once whatever the main query reads of it)."""
+    values = {c.name: bindparam(f"attendee_{c.name}", type_=c.type) for c in _ATTENDEES.c}
+    new = (
+        pg_insert(_ATTENDEES)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+        .returning(_ATTENDEES.c.registration_id)
+        .cte("new_attendee")
+    )
+    inserted = select(func.count()).select_from(new).scalar_subquery().label("attendee_inserted")
+    return select(_FORUMS, inserted).where(_FORUMS.c.code == bindparam("code"))
+
+
+_FORUM_WITH_NEW_ATTENDEE = _forum_with_new_attendee()
+
+
 async def get_forum(session: AsyncSession, code: str) -> ForumView | None:
     connection = await session.connection()
     row = (await connection.execute(_FORUM_BY_CODE, {"code": code})).first()
+    return None if row is None else _forum_view(row)
+
+
+async def forum_and_new_attendee(
+    session: AsyncSession, code: str, attendee: AttendeeView
+) -> tuple[ForumView | None, bool]:
+    """The forum, and whether the attendee was new and is now inserted with their agenda
+    index (False: a row was there already, nothing written).
+
+    On PostgreSQL one round trip does both. The attendee may be inserted even when the forum
+    is missing: the caller must then not commit (it retries the event later).
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        forum = await get_forum(session, code)
+        if forum is None:
+            return None, False
+        return forum, await add_attendee_if_new(session, attendee)
+    params = {f"attendee_{k}": v for k, v in dataclasses.asdict(attendee).items()}
+    row = (await connection.execute(_FORUM_WITH_NEW_ATTENDEE, params | {"code": code})).first()
     if row is None:
-        return None
+        return None, False
+    if row.attendee_inserted:
+        await _index_agenda(session, attendee)
+    return _forum_view(row), bool(row.attendee_inserted)
+
+
+def _forum_view(row: Any) -> ForumView:
     return ForumView(
         code=row.code,
         title=row.title,
