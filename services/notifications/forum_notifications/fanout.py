@@ -46,6 +46,8 @@ from forum_notifications.repository import (
 
 log = logging.getLogger(__name__)
 
+QUEUE_SLICE = 1_000  # digest rows per INSERT when a release is planned
+
 
 class DigestPlanner:
     def __init__(
@@ -116,7 +118,11 @@ class DigestPlanner:
                 len(release.session_ids) - len(changes),
             )
         plans = await self._affected(session, release.forum_code, changes)
-        await add_emails(session, [self._row(release, plan, now) for plan in plans])
+        # In slices: the rows of a release to 30,000 people at once would be one long list
+        # of dicts (and statement parameters) on top of the plans.
+        for start in range(0, len(plans), QUEUE_SLICE):
+            slice_ = plans[start : start + QUEUE_SLICE]
+            await add_emails(session, [self._row(release, plan, now) for plan in slice_])
         programme.mark_planned(release, now=now, recipients=len(plans))
         await former_holders.forget(
             session,

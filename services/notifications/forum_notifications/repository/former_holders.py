@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum_notifications.digest import ACTIVE_STATUSES
 from forum_notifications.models import AttendeeRow, FormerHolderRow
+from forum_notifications.repository.programme import HOLDER_COLUMNS, Holder
 
 
 async def remember(
@@ -39,12 +40,12 @@ async def remember(
 
 async def of_causes(
     session: AsyncSession, forum_code: str, causes: Mapping[uuid.UUID, uuid.UUID]
-) -> list[tuple[AttendeeRow, uuid.UUID]]:
+) -> list[tuple[Holder, uuid.UUID]]:
     """Active attendees who lost session `causes[event]` to that very event."""
     if not causes:
         return []
     rows = await session.execute(
-        select(AttendeeRow, FormerHolderRow.session_id, FormerHolderRow.cause_event_id)
+        select(*HOLDER_COLUMNS, FormerHolderRow.session_id, FormerHolderRow.cause_event_id)
         .join(FormerHolderRow, FormerHolderRow.registration_id == AttendeeRow.registration_id)
         .where(
             FormerHolderRow.cause_event_id.in_(list(causes)),
@@ -54,9 +55,9 @@ async def of_causes(
         .order_by(AttendeeRow.registration_id)
     )
     return [
-        (attendee, session_id)
-        for attendee, session_id, cause in rows
-        if causes[cause] == session_id  # the cause event is about this very session
+        (Holder(*row[:5]), row[5])
+        for row in rows
+        if causes[row[6]] == row[5]  # the cause event is about this very session
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,12 +111,32 @@ async def release_changes(
     ).all()
 
 
+class Holder(NamedTuple):
+    """What a digest needs of an attendee: a row of five columns, not a mapped object (a
+    release may reach tens of thousands of them at once)."""
+
+    registration_id: uuid.UUID
+    full_name: str
+    email: str
+    locale: str
+    link_generation: int
+
+
+HOLDER_COLUMNS = (
+    AttendeeRow.registration_id,
+    AttendeeRow.full_name,
+    AttendeeRow.email,
+    AttendeeRow.locale,
+    AttendeeRow.link_generation,
+)
+
+
 async def agenda_holders(
     session: AsyncSession, forum_code: str, session_ids: Iterable[uuid.UUID]
-) -> list[tuple[AttendeeRow, uuid.UUID]]:
+) -> list[tuple[Holder, uuid.UUID]]:
     """Active attendees of the forum with any of these sessions in their agenda."""
     rows = await session.execute(
-        select(AttendeeRow, AgendaEntryRow.session_id)
+        select(*HOLDER_COLUMNS, AgendaEntryRow.session_id)
         .join(AgendaEntryRow, AgendaEntryRow.registration_id == AttendeeRow.registration_id)
         .where(
             AgendaEntryRow.session_id.in_(list(session_ids)),
@@ -125,7 +145,7 @@ async def agenda_holders(
         )
         .order_by(AttendeeRow.registration_id)
     )
-    return [(attendee, session_id) for attendee, session_id in rows]
+    return [(Holder(*row[:5]), row[5]) for row in rows]
 
 
 def mark_planned(release: ReleaseRow, *, now: datetime, recipients: int) -> None:
