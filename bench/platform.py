@@ -332,10 +332,13 @@ def post_registrations(
     count: int,
     connections: int,
     max_seconds: float,
-    delay_ms: float = 0,
+    rate_per_s: float = 0,
     session_id: str = "",
     with_session: int = 0,
 ) -> WrkRun:
+    """POST `count` unique registrations with wrk; at `rate_per_s` when given (paced: each
+    request takes the next free slot of a fixed schedule, whichever connection is free),
+    else as fast as `connections` allow."""
     done_file = Path(tempfile.mkdtemp(prefix="bench-wrk-")) / "done"
     env = {
         **os.environ,
@@ -345,7 +348,7 @@ def post_registrations(
         "BENCH_LIMIT": str(count),
         "BENCH_SESSION": session_id,
         "BENCH_WITH_SESSION": str(with_session),
-        "BENCH_DELAY_MS": str(delay_ms),
+        "BENCH_INTERVAL_MS": str(1000 / rate_per_s if rate_per_s else 0),
     }
     out = run_adopted(
         [

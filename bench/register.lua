@@ -5,7 +5,8 @@
 --   BENCH_LIMIT    how many registrations to POST in all (then only cheap GETs, then stop)
 --   BENCH_SESSION  a session id to put in the agenda of the first BENCH_WITH_SESSION ones
 --   BENCH_WITH_SESSION
---   BENCH_DELAY_MS per-connection pause before each request (pacing; 0 = as fast as possible)
+--   BENCH_INTERVAL_MS  pacing: one request every this many ms across all connections, each
+--                  taking the next free slot of the schedule (0 = as fast as possible)
 -- Each email carries its send time in ms (`<prefix>-<n>-<unix ms>@bench.test`), so the
 -- SMTP sink can tell each confirmation's latency from its recipient alone.
 -- Run with one thread (-t1): the counter is per thread.
@@ -25,7 +26,8 @@ local prefix = os.getenv("BENCH_PREFIX") or "b"
 local limit = tonumber(os.getenv("BENCH_LIMIT") or "1000")
 local session = os.getenv("BENCH_SESSION") or ""
 local with_session = tonumber(os.getenv("BENCH_WITH_SESSION") or "0")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local interval_ms = tonumber(os.getenv("BENCH_INTERVAL_MS") or "0")
+local next_slot_ms = 0
 local headers = { ["Content-Type"] = "application/json" }
 
 local threads = {}
@@ -48,7 +50,18 @@ function delay()
   if sent >= limit then
     return 50 -- only filler GETs from here on: keep them from loading the server
   end
-  return delay_ms
+  if interval_ms <= 0 then
+    return 0
+  end
+  -- A schedule, not a pause per connection: the rate stays the one asked for whatever the
+  -- answers' latency (while a connection is free). Behind schedule, no catch-up burst.
+  local now = now_ms()
+  if next_slot_ms < now then
+    next_slot_ms = now
+  end
+  local wait = next_slot_ms - now
+  next_slot_ms = next_slot_ms + interval_ms
+  return math.floor(wait)
 end
 
 local verified = false
